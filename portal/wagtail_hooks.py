@@ -1,0 +1,29 @@
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from . import admin_views
+from .permissions import Action, areas_where
+
+
+class ResidentsMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return bool(areas_where(request.user, Action.VIEW_RESIDENTS))
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    patterns = [
+        path("", admin_views.residents, name="residents"),
+        path("<int:pk>/verify/", admin_views.verify, name="verify"),
+        path("<int:pk>/reject/", admin_views.reject, name="reject"),
+    ]
+    return [path("residents/", include((patterns, "portal_admin")))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_residents_menu_item():
+    return ResidentsMenuItem(
+        _("Residents"), reverse("portal_admin:residents"), icon_name="group", order=150
+    )
