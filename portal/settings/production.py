@@ -24,6 +24,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# Wagtail shows page previews in a same-origin frame.
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Wagtail lifts this for its own preview frames only.
+X_FRAME_OPTIONS = "DENY"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
