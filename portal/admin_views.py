@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
-from .forms import RejectForm
-from .models import AreaKind, ResidentProfile, ResidentStatus
+from .forms import HouseholdForm, RejectForm
+from .models import Area, AreaKind, Household, ResidentProfile, ResidentStatus
 from .permissions import Action, areas_where, can, restrict
 
 
@@ -91,3 +93,85 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("The request of %(name)s was rejected.") % {"name": profile.user}
         )
     return redirect("portal_admin:residents")
+
+
+def places(request: HttpRequest) -> HttpResponse:
+    """Browse the places a user manages, down to the households of a unit."""
+    tops = areas_where(request.user, Action.MANAGE_AREAS)
+    if not tops:
+        raise PermissionDenied
+    area = None
+    raw = request.GET.get("area", "")
+    if raw.isdigit():
+        area = Area.objects.filter(pk=int(raw)).first()
+        if area is None or not can(request.user, Action.MANAGE_AREAS, area):
+            raise PermissionDenied
+    form = HouseholdForm()
+    if area is not None and area.kind == AreaKind.UNIT and request.method == "POST":
+        form = HouseholdForm(request.POST)
+        if form.is_valid():
+            try:
+                services.add_household(
+                    actor=request.user,
+                    unit=area,
+                    label=form.cleaned_data["label"],
+                    floor_area=form.cleaned_data["floor_area"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Household added."))
+                return redirect(f"{request.path}?area={area.pk}")
+    children = list(area.get_children()) if area is not None else tops
+    households = []
+    if area is not None and area.kind == AreaKind.UNIT:
+        households = list(
+            area.households.annotate(
+                verified=Count("residents", filter=Q(residents__status=ResidentStatus.VERIFIED))
+            )
+        )
+    counts = _household_counts(children)
+    return render(
+        request,
+        "portal/admin/places.html",
+        {
+            "area": area,
+            "ancestors": [
+                a for a in area.get_ancestors() if can(request.user, Action.MANAGE_AREAS, a)
+            ]
+            if area
+            else [],
+            "children": [(child, counts.get(child.pk, 0)) for child in children],
+            "households": households,
+            "form": form,
+        },
+    )
+
+
+def _visible_ancestors(user, area: Area | None) -> list[Area]:
+    if area is None:
+        return []
+    return [a for a in area.get_ancestors() if can(user, Action.MANAGE_AREAS, a)]
+
+
+def _household_counts(areas: list[Area]) -> dict[int, int]:
+    """Households below each of `areas`, in one grouped query per distinct depth."""
+    counts: dict[int, int] = {}
+    by_depth: dict[int, list[Area]] = {}
+    for area in areas:
+        by_depth.setdefault(area.depth, []).append(area)
+    for depth, group in by_depth.items():
+        length = depth * Area.steplen
+        by_path = {a.path: a.pk for a in group}
+        within = Q(pk__in=[])
+        for path in by_path:
+            within |= Q(unit__path__startswith=path)
+        rows = (
+            Household.objects.filter(within)
+            .annotate(prefix=Substr("unit__path", 1, length))
+            .values("prefix")
+            .annotate(n=Count("id"))
+        )
+        for row in rows:
+            counts[by_path[row["prefix"]]] = row["n"]
+    return counts

@@ -59,3 +59,14 @@ class RejectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Give the resident a reason, so they know what to correct.")},
     )
+
+
+class HouseholdForm(forms.Form):
+    label = forms.CharField(label=_("Room"), max_length=40)
+    floor_area = forms.DecimalField(
+        label=_("Floor area (m²)"),
+        required=False,
+        min_value=1,
+        max_digits=7,
+        decimal_places=2,
+    )

@@ -6,6 +6,8 @@ Rule violations raise ``ValidationError``; missing rights raise ``PermissionDeni
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -143,3 +145,22 @@ def assign_role(*, actor: User | None, user: User, role: str, area: Area) -> Rol
     assignment, _created = RoleAssignment.objects.get_or_create(user=user, role=role, area=area)
     user.groups.add(staff_group())
     return assignment
+
+
+@transaction.atomic
+def add_household(
+    *, actor: User, unit: Area, label: str, floor_area: Decimal | None = None
+) -> Household:
+    """Staff record a home in one of their units."""
+    if unit.kind != AreaKind.UNIT:
+        raise ValidationError(_("Households belong to a unit."))
+    if not can(actor, Action.MANAGE_AREAS, unit):
+        raise PermissionDenied(_("You may only manage places in your own area."))
+    label = (label or "").strip()
+    if not label:
+        raise ValidationError(_("Give the room number."))
+    if floor_area is not None and floor_area <= 0:
+        raise ValidationError(_("The floor area must be more than zero."))
+    if Household.objects.filter(unit=unit, label=label).exists():
+        raise ValidationError(_("Room %(label)s already exists in this unit.") % {"label": label})
+    return Household.objects.create(unit=unit, label=label, floor_area=floor_area)

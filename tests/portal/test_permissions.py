@@ -120,3 +120,55 @@ def test_inactive_or_anonymous_users_may_do_nothing(district):
     staff.save()
     assert not can(staff, Action.VIEW_RESIDENTS, district.community_a)
     assert not can(AnonymousUser(), Action.PARTICIPATE, district.community_a)
+
+
+def assert_refused_by_admin(response):
+    # Wagtail admin answers PermissionDenied by sending the user back to the dashboard.
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_staff_browse_and_add_households_only_in_their_community(district):
+    from decimal import Decimal
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from portal.models import Household
+
+    client = Client()
+    client.force_login(staff_of(district.community_a))
+    url = reverse("portal_places")
+    top = client.get(url)
+    assert top.status_code == 200
+    assert "甲社区" in top.text and "乙社区" not in top.text
+
+    grid = client.get(url, {"area": district.grid(district.community_a).pk})
+    assert grid.status_code == 200 and "1号楼" in grid.text
+    assert_refused_by_admin(client.get(url, {"area": district.community_b.pk}))
+
+    unit_a = district.household(district.community_a).unit
+    response = client.post(f"{url}?area={unit_a.pk}", {"label": "201", "floor_area": "66.5"})
+    assert response.status_code == 302
+    assert Household.objects.get(unit=unit_a, label="201").floor_area == Decimal("66.50")
+
+    duplicate = client.post(f"{url}?area={unit_a.pk}", {"label": "201"})
+    assert duplicate.status_code == 200
+    assert duplicate.context["form"].errors
+    assert Household.objects.filter(unit=unit_a, label="201").count() == 1
+
+    unit_b = district.household(district.community_b).unit
+    assert_refused_by_admin(client.post(f"{url}?area={unit_b.pk}", {"label": "999"}))
+    assert not Household.objects.filter(unit=unit_b, label="999").exists()
+
+
+def test_residents_and_grid_workers_do_not_get_the_places_screen(district):
+    from django.test import Client
+    from django.urls import reverse
+
+    worker = staff_of(district.grid(district.community_a), role=Role.GRID_WORKER)
+    client = Client()
+    client.force_login(worker)
+    assert_refused_by_admin(client.get(reverse("portal_places")))
+    # But a grid worker does see the residents of the grid.
+    assert client.get(reverse("portal_admin:residents")).status_code == 200
