@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(portal_patterns)),
+    path("", include("cms.urls")),
 ]
 
 if settings.DEBUG:

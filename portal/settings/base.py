@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "consultation",
     "volunteers",
     "wagtail.contrib.forms",
+    "wagtail.contrib.table_block",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
     "wagtail.sites",
