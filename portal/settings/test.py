@@ -1,5 +1,7 @@
 """Tests: the database and channel layer come from the environment like anywhere else."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, DATABASES
 
@@ -14,8 +16,10 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 # A named test database: browser tests run the server in a second process, which
 # must open the very same database (an in-memory SQLite one cannot be shared).
+# TEST_DB_SUFFIX lets several suites run side by side on one machine.
+_suffix = os.environ.get("TEST_DB_SUFFIX", "")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db{_suffix}.sqlite3")}
 else:
-    DATABASES["default"]["TEST"] = {"NAME": "test_" + DATABASES["default"]["NAME"]}
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}{_suffix}"}
 DEMO_DATA_ALLOWED = True
