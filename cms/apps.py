@@ -7,4 +7,9 @@ class CmsConfig(AppConfig):
     verbose_name = _("Content")
 
     def ready(self) -> None:
+        from portal.signals import role_assigned
+
         from . import live  # noqa: F401  (registers the notices topic and its signal handlers)
+        from .community_setup import on_role_assigned
+
+        role_assigned.connect(on_role_assigned, dispatch_uid="cms_role_assigned")

@@ -4,10 +4,39 @@ from __future__ import annotations
 
 from wagtail.models import Page, Site
 
-from portal.demo import DemoContext
+from portal.demo import DemoContext, demo_account
 from portal.models import Area, AreaKind
 
-from .models import CommunityPage, HomePage, NoticeCategory, NoticeIndexPage, NoticePage
+from .community_setup import enable_moderation, make_secretary, set_up_community
+from .demo_maps import seed_maps
+from .models import (
+    CommunityPage,
+    GridWorker,
+    GridWorkerRole,
+    HomePage,
+    NoticeCategory,
+    NoticeIndexPage,
+    NoticePage,
+)
+
+JURAN_CODE = "yinzhou-tiexi-juran"
+
+# Invented people for 居然社区's contact cards, one set per grid.
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何林罗高"
+GIVEN = [
+    "秀英",
+    "建华",
+    "桂芝",
+    "志强",
+    "玉兰",
+    "国庆",
+    "丽娟",
+    "德明",
+    "春燕",
+    "海涛",
+    "淑珍",
+    "宏伟",
+]
 
 # (slug, title, category, pinned, paragraphs): written for the demo, all invented.
 DEMO_NOTICES = {
@@ -84,21 +113,12 @@ def _home_page(ctx: DemoContext) -> HomePage:
 
 
 def seed(ctx: DemoContext) -> None:
-    home = _home_page(ctx)
+    _home_page(ctx)
     for community in Area.objects.filter(kind=AreaKind.COMMUNITY).order_by("path"):
-        slug = community.code.rsplit("-", 1)[-1]
-        page = CommunityPage.objects.filter(area=community).first()
-        if page is None:
-            page = home.add_child(
-                instance=CommunityPage(title=community.name, slug=slug, area=community)
-            )
-            page.save_revision().publish()
+        page = set_up_community(actor=None, community=community)
         index = NoticeIndexPage.objects.child_of(page).first()
-        if index is None:
-            index = page.add_child(instance=NoticeIndexPage(title="通知公告", slug="notices"))
-            index.save_revision().publish()
         existing = set(NoticePage.objects.child_of(index).values_list("slug", flat=True))
-        for notice_slug, title, category, pinned, paragraphs in DEMO_NOTICES.get(slug, []):
+        for notice_slug, title, category, pinned, paragraphs in DEMO_NOTICES.get(page.slug, []):
             if notice_slug in existing:
                 continue
             notice = index.add_child(
@@ -111,6 +131,82 @@ def seed(ctx: DemoContext) -> None:
                 )
             )
             notice.save_revision().publish()
+    juran = Area.objects.get(code=JURAN_CODE)
+    enable_moderation(actor=None, community=juran)
+    secretary = demo_account(
+        ctx,
+        label="community secretary (居然社区, approves)",
+        email="secretary@demo.example",
+        password="demo-secretary-2026",
+        name="韩淑英",
+    )
+    make_secretary(actor=None, user=secretary, community=juran)
+    _contact_cards(juran)
     ctx.log(
         f"Pages: {CommunityPage.objects.count()} communities, {NoticePage.objects.count()} notices."
     )
+    seed_maps(ctx)
+
+
+def _person(n: int) -> str:
+    return SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
+
+
+def _contact_cards(community: Area) -> None:
+    """Each grid: a grid leader, a grid worker, building and unit leaders, a volunteer."""
+    if GridWorker.objects.filter(community=community).exists():
+        return
+    from portal.models import User
+
+    grid_worker_account = User.objects.filter(email="gridworker@demo.example").first()
+    n = 0
+    for number, grid in enumerate(
+        Area.objects.filter(kind=AreaKind.GRID, path__startswith=community.path), start=1
+    ):
+        buildings = list(grid.get_children()[:2])
+        people = [
+            (
+                GridWorkerRole.GRID_LEADER,
+                [grid],
+                "统筹本网格事务，协调物业和社区解决居民反映的问题。",
+                "周一至周五 8:30-17:00",
+            ),
+            (
+                GridWorkerRole.GRID_WORKER,
+                [grid],
+                "日常巡查、入户走访、信息采集，收集居民诉求。",
+                "每天 8:00-18:00",
+            ),
+            (
+                GridWorkerRole.BUILDING_LEADER,
+                buildings[:1],
+                "本楼公共设施报修、邻里矛盾调解。",
+                "随时",
+            ),
+            (
+                GridWorkerRole.BUILDING_LEADER,
+                buildings[1:2],
+                "本楼公共设施报修、通知传达。",
+                "随时",
+            ),
+            (GridWorkerRole.UNIT_LEADER, buildings[:1], "单元内独居老人关照、楼道卫生。", "晚间"),
+            (GridWorkerRole.VOLUNTEER, [grid], "平安巡逻、帮老人代买代办。", "周末"),
+        ]
+        for order, (role, areas, duties, hours) in enumerate(people):
+            n += 1
+            card = GridWorker(
+                community=community,
+                name=_person(n),
+                role=role,
+                phone=f"139{number:02d}{order:02d}{n:04d}",
+                duties=duties,
+                service_hours=hours,
+                consent=True,
+                sort_order=order,
+            )
+            if number == 3 and role == GridWorkerRole.GRID_WORKER and grid_worker_account:
+                card.name = grid_worker_account.name
+                card.user = grid_worker_account
+            card.save()
+            card.areas.set(areas)
+            card.save_revision().publish()

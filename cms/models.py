@@ -26,6 +26,21 @@ from .validators import normalise_phone, validate_hex_colour, validate_phone, va
 LATEST_NOTICES = 10
 
 
+def your_grid(user) -> dict | None:
+    """A verified resident's own grid and the first people to call there."""
+    from portal.permissions import resident_unit_path
+
+    unit_path = resident_unit_path(user)
+    if unit_path is None:
+        return None
+    grid = Area.objects.filter(kind=AreaKind.GRID, path=unit_path[: 4 * Area.steplen]).first()
+    if grid is None:
+        return None
+    from .views import grid_people
+
+    return {"grid": grid, "community": grid.get_parent(), "people": list(grid_people(grid)[:3])}
+
+
 class HomePage(Page):
     """The district portal: communities by sub-district and the latest notices."""
 
@@ -57,6 +72,7 @@ class HomePage(Page):
         context["latest_notices"] = (
             NoticePage.objects.current().descendant_of(self).order_by("-first_published_at")
         )[:LATEST_NOTICES]
+        context["your_grid"] = your_grid(request.user)
         return context
 
 
@@ -88,11 +104,17 @@ class CommunityPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         from .live import notices_topic
+        from .maps import map_context
 
         context = super().get_context(request, *args, **kwargs)
-        context["notices"] = self.notices()[:LATEST_NOTICES]
+        notices = list(self.notices()[:LATEST_NOTICES])
+        context["notices"] = notices
+        context["urgent_notices"] = [n for n in notices if n.category == NoticeCategory.URGENT]
         context["notices_topic"] = notices_topic(self.area_id)
         context["notice_index"] = NoticeIndexPage.objects.live().child_of(self).first()
+        context["grids"] = Area.objects.filter(kind=AreaKind.GRID, path__startswith=self.area.path)
+        context["grid_map"] = map_context(self.area)
+        context["your_grid"] = your_grid(request.user)
         return context
 
 

@@ -139,7 +139,7 @@ DEMO_PASSWORD_NOTE = "Demo passwords are public; never load the demo data into a
 _hashes: dict[str, str] = {}
 
 
-def _account(
+def demo_account(
     ctx: DemoContext, *, label: str, email: str, password: str, name: str, superuser=False
 ):
     from allauth.account.models import EmailAddress
@@ -182,7 +182,7 @@ def seed(ctx: DemoContext) -> None:
     areas = builder.areas
     juran = "yinzhou-tiexi-juran"
 
-    admin = _account(
+    admin = demo_account(
         ctx,
         label="superuser",
         email="admin@demo.example",
@@ -233,7 +233,7 @@ def seed(ctx: DemoContext) -> None:
         ),
     ]
     for label, email, password, name, role, area in people:
-        user = _account(ctx, label=label, email=email, password=password, name=name)
+        user = demo_account(ctx, label=label, email=email, password=password, name=name)
         services.assign_role(actor=None, user=user, role=role, area=area)
 
     residents = [
@@ -263,7 +263,7 @@ def seed(ctx: DemoContext) -> None:
         ),
     ]
     for label, email, password, name, household, status in residents:
-        user = _account(ctx, label=label, email=email, password=password, name=name)
+        user = demo_account(ctx, label=label, email=email, password=password, name=name)
         ResidentProfile.objects.get_or_create(
             user=user,
             defaults={

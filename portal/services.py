@@ -27,6 +27,7 @@ from .models import (
     User,
 )
 from .permissions import Action, can
+from .signals import role_assigned
 from .topics import account_snapshot, account_topic, verification_snapshot, verification_topic
 
 STAFF_GROUP = "Portal staff"
@@ -144,6 +145,8 @@ def assign_role(*, actor: User | None, user: User, role: str, area: Area) -> Rol
             raise PermissionDenied(_("You may only assign roles inside your own area."))
     assignment, _created = RoleAssignment.objects.get_or_create(user=user, role=role, area=area)
     user.groups.add(staff_group())
+    # Apps that give roles meaning elsewhere (e.g. CMS editing rights) listen for this.
+    role_assigned.send(sender=RoleAssignment, assignment=assignment)
     return assignment
 
 

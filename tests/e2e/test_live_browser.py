@@ -107,6 +107,7 @@ class LiveNoticeBrowserTest(ChannelsLiveServerTestCase):
         page.goto(self.live_server_url + "/ca/")
         notices = page.locator("#community-notices")
         expect(notices.get_by_text("社区开展消防安全检查")).to_be_visible()
+        expect(page.locator("#urgent-banner")).to_be_hidden()
         expect(page.locator("html")).to_have_attribute("data-live", "connected")
         # A marker on the window is lost if the page reloads or navigates.
         page.evaluate("window.__stillHere = true")
@@ -121,6 +122,10 @@ class LiveNoticeBrowserTest(ChannelsLiveServerTestCase):
         assert page.evaluate("window.__stillHere === true")
         first = notices.locator("li").first
         expect(first).to_contain_text("明日上午9时起3号楼停电检修")
+        # Urgent notices also raise the banner at the top of the page.
+        banner = page.locator("#urgent-banner")
+        expect(banner).to_be_visible()
+        expect(banner).to_contain_text("明日上午9时起3号楼停电检修")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "community-live.png"), full_page=True)
         context.close()

@@ -150,6 +150,44 @@
         },
       };
     },
+    "urgent-banner": function (el) {
+      var list = el.querySelector("ul");
+      function item(notice) {
+        var li = document.createElement("li");
+        li.setAttribute("data-id", String(notice.id));
+        var strong = document.createElement("strong");
+        strong.textContent = notice.category_label;
+        var link = document.createElement("a");
+        link.href = notice.url;
+        link.textContent = notice.title;
+        li.appendChild(strong);
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(link);
+        return li;
+      }
+      function refresh() {
+        el.hidden = list.children.length === 0;
+      }
+      return {
+        snapshot: function (data) {
+          list.replaceChildren.apply(
+            list,
+            data.notices.filter(function (n) { return n.category === "urgent"; }).map(item)
+          );
+          refresh();
+        },
+        event: function (event) {
+          var id = String(event.kind === "removed" ? event.id : event.notice.id);
+          var existing = list.querySelector('[data-id="' + id + '"]');
+          if (existing) existing.remove();
+          if (event.kind === "published" && event.notice.category === "urgent") {
+            list.insertBefore(item(event.notice), list.firstChild);
+            el.setAttribute("role", "alert");
+          }
+          refresh();
+        },
+      };
+    },
     "account-status": function (el) {
       function show(data) {
         if (!data.status) return;
