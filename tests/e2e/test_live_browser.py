@@ -3,74 +3,16 @@ published on the server appears on an open community page without a reload."""
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from channels.testing import ChannelsLiveServerTestCase
-from django.db import connections
-from django.test import override_settings
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from ..helpers import build_site, publish_notice
-from .conftest import CHROMIUM_ARGS, cross_process_redis_url, require_chromium
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from .base import BrowserTestCase
 
 
-class LiveNoticeBrowserTest(ChannelsLiveServerTestCase):
-    serialized_rollback = True
-    _serialized = None
-
-    @classmethod
-    def setUpClass(cls):
-        executable = require_chromium()
-        redis_url = cross_process_redis_url()
-        # Server and test run in two processes: the channel layer must be shared.
-        cls._layer = override_settings(
-            CHANNEL_LAYERS={
-                "default": {
-                    "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                    "CONFIG": {"hosts": [redis_url]},
-                }
-            }
-        )
-        cls._layer.enable()
-        super().setUpClass()
-        # Playwright runs our code in a greenlet with its own context, where Django hands
-        # out a fresh connection object; keep the migrated data needed to restore each test.
-        cls._serialized = getattr(connections["default"], "_test_serialized_contents", None)
-        # Playwright's sync API runs an event loop in this thread; the test's own ORM
-        # calls are still plain synchronous code.
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        cls._playwright = sync_playwright().start()
-        cls.browser = cls._playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS
-        )
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls._playwright.stop()
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        super().tearDownClass()
-        cls._layer.disable()
-
-    @classmethod
-    def _keep_serialized(cls):
-        if cls._serialized is not None:
-            connections["default"]._test_serialized_contents = cls._serialized
-
-    @classmethod
-    def _fixture_setup(cls):
-        cls._keep_serialized()
-        super()._fixture_setup()
-
-    def _fixture_teardown(self):
-        # Without the serialized data Django would re-run post_migrate after the flush,
-        # and restoring the data for the next test would then collide with it.
-        self._keep_serialized()
-        super()._fixture_teardown()
+class LiveNoticeBrowserTest(BrowserTestCase):
+    needs_live_events = True
 
     def setUp(self):
         self.district, self.index = build_site()
@@ -83,8 +25,7 @@ class LiveNoticeBrowserTest(ChannelsLiveServerTestCase):
         expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
         expect(page.get_by_role("heading", name="最新通知")).to_be_visible()
         expect(page.get_by_role("link", name="甲社区")).to_be_visible()
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "home-zh.png"), full_page=True)
+        self.screenshot(page, "home-zh.png")
 
         en = self.browser.new_context(locale="en-US")
         page = en.new_page()
@@ -126,6 +67,5 @@ class LiveNoticeBrowserTest(ChannelsLiveServerTestCase):
         banner = page.locator("#urgent-banner")
         expect(banner).to_be_visible()
         expect(banner).to_contain_text("明日上午9时起3号楼停电检修")
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "community-live.png"), full_page=True)
+        self.screenshot(page, "community-live.png")
         context.close()
