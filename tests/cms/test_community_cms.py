@@ -313,3 +313,23 @@ def test_community_kind_is_checked(site):
     with pytest.raises(ValidationError):
         set_up_community(actor=None, community=district.grid(district.community_a))
     assert district.grid(district.community_a).kind == AreaKind.GRID
+
+
+def test_add_community_command_creates_grids_pages_and_groups(site):
+    from django.contrib.auth.models import Group
+
+    district, _a, _b = site
+    call_command(
+        "add_community", street=district.street_b.code, name="新华社区", code="xinhua", grids=3
+    )
+    page = CommunityPage.objects.get(area__name="新华社区")
+    assert page.live and page.slug == "xinhua"
+    assert page.area.get_children().count() == 3
+    assert NoticeIndexPage.objects.child_of(page).exists()
+    assert Group.objects.filter(name__startswith="新华社区 editors").exists()
+    # Running it again adds nothing.
+    call_command(
+        "add_community", street=district.street_b.code, name="新华社区", code="xinhua", grids=3
+    )
+    assert CommunityPage.objects.filter(area__name="新华社区").count() == 1
+    assert page.area.get_children().count() == 3
