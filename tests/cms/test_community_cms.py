@@ -333,3 +333,33 @@ def test_add_community_command_creates_grids_pages_and_groups(site):
     )
     assert CommunityPage.objects.filter(area__name="新华社区").count() == 1
     assert page.area.get_children().count() == 3
+
+
+def test_notice_body_blocks_render_and_feed_the_search_text(site):
+    _district, page_a, _b = site
+    notice = index_of(page_a).add_child(
+        instance=NoticePage(
+            title="供暖调试安排",
+            slug="heating",
+            body=[
+                ("paragraph", "<p>本周开始<b>供暖调试</b>。</p>"),
+                ("callout", {"tone": "warning", "text": "<p>调试期间请勿关闭阀门。</p>"}),
+                (
+                    "table",
+                    {
+                        "first_row_is_table_header": True,
+                        "first_col_is_header": False,
+                        "data": [["楼号", "日期"], ["12号楼", "11月28日"]],
+                    },
+                ),
+            ],
+        )
+    )
+    notice.save_revision().publish()
+    notice.refresh_from_db()
+    for text in ["供暖调试", "请勿关闭阀门", "11月28日"]:
+        assert text in notice.search_text
+    html = Client().get(notice.url).text
+    assert "<b>供暖调试</b>" in html
+    assert 'class="callout callout-warning"' in html
+    assert '<th scope="col">楼号</th>' in html and "<td>11月28日</td>" in html
