@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import map_views
+
+urlpatterns = [
+    path("maps/<int:community_id>/", map_views.grid_map_page, name="grid_map"),
+]
