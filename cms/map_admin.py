@@ -56,7 +56,7 @@ class GridMapForm(forms.Form):
         label=gettext_lazy("Title"),
         max_length=100,
         required=False,
-        help_text=gettext_lazy("Shown above the map. Leave empty to use the community's name."),
+        help_text=gettext_lazy("Shown as the caption under the map; may be left empty."),
     )
     base_image = forms.ModelChoiceField(
         queryset=None,
