@@ -90,7 +90,7 @@ class CommunityPage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("area"), FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]
-    subpage_types = ["cms.NoticeIndexPage"]
+    subpage_types = ["cms.NoticeIndexPage", "consultation.HallPage"]
 
     class Meta:
         verbose_name = _("community page")

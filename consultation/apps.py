@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ConsultationConfig(AppConfig):
     name = "consultation"
     verbose_name = _("Deliberation halls")
+
+    def ready(self) -> None:
+        from . import live  # noqa: F401  (registers the hall topic)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(portal_patterns)),
     path("", include("cms.urls")),
+    path("", include("consultation.urls")),
 ]
 
 if settings.DEBUG:
