@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from portal.models import Area, AreaKind
+from portal.permissions import Action, can
 
 from .maps import map_context
 from .models import CommunityPage, GridWorker
@@ -40,6 +41,7 @@ def grid_page(request: HttpRequest, grid_id: int) -> HttpResponse:
             "people": grid_people(grid),
             "buildings": grid.get_children(),
             "grid_map": map_context(community, highlight=grid),
+            "may_print_cards": can(request.user, Action.MANAGE_CONTENT, grid),
         },
     )
 
