@@ -39,7 +39,7 @@ def post_data(post: Post) -> dict:
     return {
         "id": post.pk,
         "parent": post.parent_id,
-        "created_at": post.created_at.isoformat(),
+        "created_at": post.created_at.isoformat(timespec="milliseconds"),
         "seconds": post.seconds_count,
         "hidden": post.hidden,
         "deleted": post.deleted,
@@ -49,7 +49,8 @@ def post_data(post: Post) -> dict:
 
 def post_version(post: Post) -> str:
     """Changes whenever what a reader sees of the post (apart from seconds) changes."""
-    edited = post.edited_at.isoformat() if post.edited_at else ""
+    # Same shape as data-version in includes/post_body.html.
+    edited = str(int(post.edited_at.timestamp())) if post.edited_at else ""
     return f"{edited}|{int(post.hidden)}|{int(post.deleted)}"
 
 
