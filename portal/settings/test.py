@@ -23,3 +23,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}{_suffix}"}
 DEMO_DATA_ALLOWED = True
+
+# A cache namespace per test run: with Redis, counters such as allauth's rate limits
+# would otherwise carry over between runs (and between suites running side by side).
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405

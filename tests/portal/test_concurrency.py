@@ -14,7 +14,8 @@ from ..factories import resident
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
+    # Restores the migrated data afterwards, like every other transactional test here.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="row locks are only meaningful on PostgreSQL"
     ),
