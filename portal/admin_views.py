@@ -59,19 +59,26 @@ def _error_text(error: Exception) -> str:
     return " ".join(getattr(error, "messages", None) or [str(error) or _("Not allowed.")])
 
 
-@require_POST
-def verify(request: HttpRequest, pk: int) -> HttpResponse:
+def _decide(request: HttpRequest, decision, success_message: str) -> HttpResponse:
+    """Run a verify/reject service and report the outcome on the queue page."""
     try:
-        profile = services.verify_resident(actor=request.user, profile_id=pk)
+        profile = decision()
     except ResidentProfile.DoesNotExist:
         messages.error(request, _("That request no longer exists."))
     except (PermissionDenied, ValidationError) as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(
-            request, _("%(name)s is now a verified resident.") % {"name": profile.user}
-        )
+        messages.success(request, success_message % {"name": profile.user})
     return redirect("portal_admin:residents")
+
+
+@require_POST
+def verify(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(
+        request,
+        lambda: services.verify_resident(actor=request.user, profile_id=pk),
+        _("%(name)s is now a verified resident."),
+    )
 
 
 @require_POST
@@ -80,19 +87,13 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["reason"]))
         return redirect("portal_admin:residents")
-    try:
-        profile = services.reject_resident(
+    return _decide(
+        request,
+        lambda: services.reject_resident(
             actor=request.user, profile_id=pk, reason=form.cleaned_data["reason"]
-        )
-    except ResidentProfile.DoesNotExist:
-        messages.error(request, _("That request no longer exists."))
-    except (PermissionDenied, ValidationError) as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(
-            request, _("The request of %(name)s was rejected.") % {"name": profile.user}
-        )
-    return redirect("portal_admin:residents")
+        ),
+        _("The request of %(name)s was rejected."),
+    )
 
 
 def places(request: HttpRequest) -> HttpResponse:

@@ -24,6 +24,10 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}{_suffix}"}
 DEMO_DATA_ALLOWED = True
 
+# Browser tests that reuse object ids across tests run their server without a cache.
+if os.environ.get("TEST_CACHE") == "dummy":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
 # A cache namespace per test run: with Redis, counters such as allauth's rate limits
 # would otherwise carry over between runs (and between suites running side by side).
 CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405

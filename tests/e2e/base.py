@@ -44,8 +44,9 @@ def _database_url() -> str:
 
 
 class DaphneServer:
-    def __init__(self, *, redis_url: str | None) -> None:
+    def __init__(self, *, redis_url: str | None, extra_env: dict[str, str] | None = None) -> None:
         self.redis_url = redis_url
+        self.extra_env = extra_env or {}
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)
@@ -57,6 +58,7 @@ class DaphneServer:
             env["REDIS_URL"] = self.redis_url
         else:
             env.pop("REDIS_URL", None)
+        env.update(self.extra_env)
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -124,7 +126,7 @@ class BrowserTestCase(TransactionTestCase):
         # Playwright runs our code in a greenlet with its own context, where Django hands
         # out a fresh connection object; keep the migrated data needed to restore each test.
         cls._serialized = getattr(connections["default"], "_test_serialized_contents", None)
-        cls.server = DaphneServer(redis_url=redis_url)
+        cls.server = DaphneServer(redis_url=redis_url, extra_env=cls.server_environment())
         cls.server.start()
         cls.live_server_url = cls.server.url
         # Playwright's sync API runs an event loop in this thread; the test's own ORM
@@ -134,6 +136,11 @@ class BrowserTestCase(TransactionTestCase):
         cls.browser = cls._playwright.chromium.launch(
             executable_path=executable, args=CHROMIUM_ARGS
         )
+
+    @classmethod
+    def server_environment(cls) -> dict[str, str]:
+        """Extra environment for the server process (e.g. where uploads live)."""
+        return {}
 
     @classmethod
     def tearDownClass(cls):

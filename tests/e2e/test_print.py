@@ -4,7 +4,6 @@ household's contact card decode to the grid page's address on this server."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -12,13 +11,11 @@ from io import BytesIO
 from pathlib import Path
 
 import zxingcpp
-from channels.testing import ChannelsLiveServerTestCase
 from django.conf import settings
 from django.core.files.images import ImageFile
-from django.db import connections
 from django.test import Client, override_settings
 from PIL import Image as PILImage
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from wagtail.images import get_image_model
 
 from cms.models import GridMap, GridOutline, GridWorker, GridWorkerRole
@@ -26,9 +23,8 @@ from portal.models import Area, AreaKind, Household
 
 from ..factories import resident
 from ..helpers import build_site
-from .conftest import CHROMIUM_ARGS, require_chromium
+from .base import ARTIFACTS, BrowserTestCase
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 MM_PER_CSS_PX = 25.4 / 96
 BUILDING_LEADERS = (
     "赵国强 钱淑芬 孙立新 李桂英 周志刚 吴秀兰 郑海军 "
@@ -63,14 +59,10 @@ def contact_card(community, name, role, areas, phone, **fields) -> GridWorker:
     return card
 
 
-class PrintBrowserTest(ChannelsLiveServerTestCase):
-    serialized_rollback = True
-    _serialized = None
-
+class PrintBrowserTest(BrowserTestCase):
     @classmethod
     def setUpClass(cls):
-        executable = require_chromium()
-        # Uploads go to a throwaway folder; the server process (forked below) inherits it.
+        # Uploads go to a throwaway folder that the server process reads too.
         # No cache: Wagtail caches renditions by image id, and ids come round again after
         # each test's flush, so a cached rendition could name another test's file.
         cls._media_root = Path(tempfile.mkdtemp(prefix="print-media-"))
@@ -80,41 +72,16 @@ class PrintBrowserTest(ChannelsLiveServerTestCase):
         )
         cls._media.enable()
         super().setUpClass()
-        # Playwright runs our code in a greenlet with its own context, where Django hands
-        # out a fresh connection object; keep the migrated data needed to restore each test.
-        cls._serialized = getattr(connections["default"], "_test_serialized_contents", None)
-        # Playwright's sync API runs an event loop in this thread; the test's own ORM
-        # calls are still plain synchronous code.
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        cls._playwright = sync_playwright().start()
-        cls.browser = cls._playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS
-        )
+
+    @classmethod
+    def server_environment(cls) -> dict[str, str]:
+        return {"MEDIA_ROOT": str(cls._media_root), "TEST_CACHE": "dummy"}
 
     @classmethod
     def tearDownClass(cls):
-        cls.browser.close()
-        cls._playwright.stop()
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         super().tearDownClass()
         cls._media.disable()
         shutil.rmtree(cls._media_root, ignore_errors=True)
-
-    @classmethod
-    def _keep_serialized(cls):
-        if cls._serialized is not None:
-            connections["default"]._test_serialized_contents = cls._serialized
-
-    @classmethod
-    def _fixture_setup(cls):
-        cls._keep_serialized()
-        super()._fixture_setup()
-
-    def _fixture_teardown(self):
-        # Without the serialized data Django would re-run post_migrate after the flush,
-        # and restoring the data for the next test would then collide with it.
-        self._keep_serialized()
-        super()._fixture_teardown()
 
     def setUp(self):
         self.district, _index = build_site()
