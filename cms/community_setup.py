@@ -146,10 +146,11 @@ def enable_moderation(*, actor: User | None, community: Area) -> Workflow:
         raise PermissionDenied(_("Only a superuser turns moderation on."))
     page = CommunityPage.objects.get(area=community)
     editors, secretaries = community_groups(community)
-    name = f"{community.name} · {_('approval by the secretary')}"
-    workflow, created = Workflow.objects.get_or_create(name=name)
+    # Workflow and task names are stored data, named in the portal's primary language so
+    # that running this again (in any locale) finds the same workflow.
+    workflow, created = Workflow.objects.get_or_create(name=f"{community.name} · 书记审核")
     if created:
-        task = GroupApprovalTask.objects.create(name=f"{community.name} · {_('secretary')}")
+        task = GroupApprovalTask.objects.create(name=f"{community.name} · 社区书记")
         task.groups.add(secretaries)
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     WorkflowPage.objects.update_or_create(page=page, defaults={"workflow": workflow})
