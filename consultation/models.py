@@ -451,6 +451,23 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.message
+
+    @property
+    def message(self) -> str:
+        """The text in the reader's language, built when shown rather than stored."""
+        from django.utils.translation import gettext
+
+        if self.kind == NotificationKind.REPLY and self.post is not None:
+            return gettext("%(name)s replied to your post in “%(hall)s”.") % {
+                "name": self.post.author_label,
+                "hall": self.hall.title,
+            }
+        if self.kind == NotificationKind.PHASE and self.phase:
+            return gettext("“%(hall)s” is now in the phase: %(phase)s.") % {
+                "hall": self.hall.title,
+                "phase": Phase(self.phase).label,
+            }
         return self.text
 
 

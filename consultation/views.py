@@ -316,7 +316,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
             )
         return HttpResponseRedirect(request.path)
     items = Paginator(
-        Notification.objects.filter(user=request.user).select_related("hall"), 30
+        Notification.objects.filter(user=request.user).select_related("hall", "post__author"),
+        30,
     ).get_page(request.GET.get("page"))
     return render(
         request,
