@@ -36,6 +36,16 @@ def make_district() -> District:
     return District(district, street_a, street_b, community_a, community_b, community_c)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_site_roots():
+    """Wagtail caches the site roots; a test that rebuilt the page tree must not see
+    the previous test's roots (page URLs would come out as None)."""
+    from wagtail.models import Site
+
+    Site.clear_site_root_paths_cache()
+    yield
+
+
 @pytest.fixture
 def district(db) -> District:
     return make_district()

@@ -53,7 +53,14 @@ class DaphneServer:
 
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-        env.update(DJANGO_SETTINGS_MODULE="portal.settings.test", DATABASE_URL=_database_url())
+        # No cache in the server: each test rebuilds the data behind the same URLs, and
+        # anything the server remembered from the previous test (Wagtail's site roots,
+        # image renditions) would be stale.
+        env.update(
+            DJANGO_SETTINGS_MODULE="portal.settings.test",
+            DATABASE_URL=_database_url(),
+            TEST_CACHE="dummy",
+        )
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
         else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
 from playwright.sync_api import expect
 
@@ -14,7 +13,6 @@ from consultation import services
 from ..consultation.builders import build_hall_site
 from ..portal.test_sanitize import XSS_PAYLOADS
 from .base import BrowserTestCase
-from .conftest import cross_process_redis_url
 
 PASSWORD = "correct horse battery"
 
@@ -24,9 +22,6 @@ class HallBrowserTest(BrowserTestCase):
 
     def setUp(self):
         self.site = build_hall_site()
-        # The server process caches Wagtail's site roots in the Redis it shares with
-        # other runs; drop them so page URLs follow this test's site.
-        RedisCache(cross_process_redis_url(), {}).delete("wagtail_site_root_paths")
         self.hall_url = self.live_server_url + self.site.hall.get_url()
 
     def resident_page(self, user):

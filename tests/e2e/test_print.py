@@ -75,7 +75,7 @@ class PrintBrowserTest(BrowserTestCase):
 
     @classmethod
     def server_environment(cls) -> dict[str, str]:
-        return {"MEDIA_ROOT": str(cls._media_root), "TEST_CACHE": "dummy"}
+        return {"MEDIA_ROOT": str(cls._media_root)}
 
     @classmethod
     def tearDownClass(cls):
