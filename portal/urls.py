@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("cms.urls")),
     path("", include("consultation.urls")),
+    path("", include("volunteers.urls")),
 ]
 
 if settings.DEBUG:
