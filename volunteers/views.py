@@ -215,8 +215,9 @@ def hours_by_theme(signups) -> list[dict]:
         .values("shift__activity__theme")
         .annotate(total=Sum("hours"))
     }
+    cents = Decimal("0.01")
     return [
-        {"theme": theme, "hours": totals.get(theme.pk, Decimal("0"))}
+        {"theme": theme, "hours": Decimal(totals.get(theme.pk) or 0).quantize(cents)}
         for theme in ServiceTheme.objects.all()
     ]
 

@@ -43,3 +43,12 @@ def staff(district):
 @pytest.fixture
 def activity(district, staff):
     return make_activity(district.community_a, organiser=staff)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English, whatever the Chinese catalogue holds."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

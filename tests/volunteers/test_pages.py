@@ -1,4 +1,4 @@
-"""The volunteering pages over HTTP: no JavaScript needed, clear messages, nothing changed on bad input."""
+"""Volunteering pages over HTTP: no JavaScript needed; bad input gets a clear message."""
 
 from datetime import timedelta
 
