@@ -267,6 +267,37 @@ class Post(models.Model):
         return self.parent_id is not None
 
 
+class PostPhoto(models.Model):
+    """A photo a resident attached to a post (e.g. the leaking roof).
+
+    Stored only as the portal re-encoded it (no EXIF, at most 1600 px), under a
+    random file name: the uploader's own file name can carry personal details.
+    """
+
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="photos", verbose_name=_("post")
+    )
+    image = models.ImageField(
+        _("photo"),
+        upload_to="hall-photos/%Y/%m/",
+        max_length=200,
+    )
+    # Filled by the service from the re-encoded picture, for the <img> size attributes;
+    # not width_field/height_field, which would reopen the file when a row is loaded.
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("post photo")
+        verbose_name_plural = _("post photos")
+        # The order the resident chose them in.
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.post_id} · {self.image.name}"
+
+
 class Second(models.Model):
     """A resident seconds (附议) a post: once per post, enforced by the database."""
 

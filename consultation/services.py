@@ -7,10 +7,14 @@ Live events and notifications leave only after the change commits.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -29,13 +33,17 @@ from .models import (
     ModerationLog,
     Phase,
     Post,
+    PostPhoto,
     PostStatus,
     Report,
     Second,
     Stance,
     Suspension,
 )
+from .photos import prepare_photos
 from .rules import may_moderate, may_read, participation_refusal
+
+logger = logging.getLogger(__name__)
 
 MAX_POST_CHARS = 5000
 # Raw input above this is refused before sanitising: nobody types 50,000 characters of markup.
@@ -136,15 +144,58 @@ def _publish_post_event(post: Post, kind: str) -> None:
     live.publish(hall_topic(post.hall_id), post_event(post, kind))
 
 
-@transaction.atomic
 def publish_post(
-    *, user: User, hall: HallPage, body: str, stance: str = "", parent: Post | None = None
+    *,
+    user: User,
+    hall: HallPage,
+    body: str,
+    stance: str = "",
+    parent: Post | None = None,
+    photos: Iterable[UploadedFile] = (),
 ) -> Post:
-    """A resident speaks in a hall, or replies to a post.
+    """A resident speaks in a hall, or replies to a post, with up to three photos.
 
     A reply to a reply attaches to the top post: there is one level of replies.
     A post containing a blocked word is held for staff review instead of published.
     """
+    written: list[str] = []
+    try:
+        return _publish_post(
+            user=user,
+            hall=hall,
+            body=body,
+            stance=stance,
+            parent=parent,
+            photos=photos,
+            written=written,
+        )
+    except BaseException:
+        # The transaction rolled back (or failed to commit), so no row points at the
+        # files written for it: remove them rather than leave strays in MEDIA_ROOT.
+        _delete_files(written)
+        raise
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    storage = PostPhoto._meta.get_field("image").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete photo file %s", name, exc_info=True)
+
+
+@transaction.atomic
+def _publish_post(
+    *,
+    user: User,
+    hall: HallPage,
+    body: str,
+    stance: str,
+    parent: Post | None,
+    photos: Iterable[UploadedFile],
+    written: list[str],
+) -> Post:
     _check_participation(user, hall)
     if parent is not None:
         if parent.hall_id != hall.pk:
@@ -158,6 +209,8 @@ def publish_post(
             raise ValidationError(_("Choose whether you are for, against, suggesting or asking."))
         stance = Stance.SUGGESTION
     cleaned = prepare_body(body)
+    # Every photo is checked and re-encoded in memory before anything is saved.
+    clean_photos = prepare_photos(photos)
     now = timezone.now()
     _check_rate(user, now)
     post = Post(hall=hall, author=user, stance=stance, body=cleaned, parent=parent, created_at=now)
@@ -166,6 +219,13 @@ def publish_post(
         post.status = PostStatus.HELD
         post.held_reason = _("Contains “%(word)s”") % {"word": word}
     post.save()
+    for clean in clean_photos:
+        photo = PostPhoto(post=post, uploaded_at=now, width=clean.width, height=clean.height)
+        # save=False writes the file only; record its name before the row is saved so
+        # the caller can remove it if anything after this point fails.
+        photo.image.save(clean.name, ContentFile(clean.content), save=False)
+        written.append(photo.image.name)
+        photo.save()
     if word:
         _log(
             hall=hall, action=ModerationAction.HELD, actor=None, post=post, reason=post.held_reason
@@ -236,6 +296,12 @@ def delete_post(*, user: User, post_id: int) -> Post:
     post.deleted = True
     post.body = ""
     post.save(update_fields=["deleted", "body"])
+    # The photos go with the words. Files are removed only once the deletion has
+    # committed, so a rolled-back deletion still has its photos.
+    names = list(post.photos.values_list("image", flat=True))
+    post.photos.all().delete()
+    if names:
+        transaction.on_commit(lambda: _delete_files(names))
     if post.status == PostStatus.PUBLISHED:
         _publish_post_event(post, "changed")
     return post

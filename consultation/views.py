@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services
+from . import photos, services
 from .live import hall_topic, stance_counts
 from .models import (
     Follow,
@@ -40,7 +40,10 @@ def _draft_key(hall_id: int) -> str:
 def _replies_prefetch() -> Prefetch:
     return Prefetch(
         "replies",
-        queryset=Post.objects.visible().select_related("author").order_by("created_at", "id"),
+        queryset=Post.objects.visible()
+        .select_related("author")
+        .prefetch_related("photos")
+        .order_by("created_at", "id"),
     )
 
 
@@ -61,6 +64,8 @@ def _post_context(request: HttpRequest, hall: HallPage, post_ids: list[int]) -> 
         "edit_after": timezone.now() - services.EDIT_WINDOW,
         "is_moderator": may_moderate(user, hall),
         "stances": Stance.choices,
+        "max_photos": photos.MAX_PHOTOS,
+        "max_photo_mb": photos.MAX_PHOTO_BYTES // (1024 * 1024),
     }
 
 
@@ -89,7 +94,7 @@ def hall_context(request: HttpRequest, hall: HallPage) -> dict:
         Post.objects.visible()
         .filter(hall=hall, parent__isnull=True)
         .select_related("author")
-        .prefetch_related(_replies_prefetch())
+        .prefetch_related("photos", _replies_prefetch())
         .order_by(*SORTS[sort])
     )
     page = Paginator(top, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -163,6 +168,7 @@ def publish(request: HttpRequest, hall_id: int) -> HttpResponse:
             body=body,
             stance=request.POST.get("stance", ""),
             parent=parent,
+            photos=request.FILES.getlist("photos"),
         )
     except (PermissionDenied, ValidationError) as error:
         messages.error(request, _error_text(error))
@@ -293,7 +299,7 @@ def fragments(request: HttpRequest, hall_id: int) -> HttpResponse:
         Post.objects.visible()
         .filter(hall=hall, pk__in=ids)
         .select_related("author")
-        .prefetch_related(_replies_prefetch())
+        .prefetch_related("photos", _replies_prefetch())
         .order_by("-created_at", "-id")
     )
     all_ids = [p.pk for p in posts] + [r.pk for p in posts for r in p.replies.all()]
