@@ -222,3 +222,14 @@ def test_roster_csv_and_message_are_for_the_activitys_managers(
         == 403
     )
     assert len(mailoutbox) == 1
+
+
+def test_community_page_lists_upcoming_activities():
+    from ..helpers import build_site
+
+    site_district, _index = build_site()
+    community = site_district.community_a
+    act = make_activity(community, title="Evening patrol")
+    make_shift(act)
+    page = text(Client(HTTP_ACCEPT_LANGUAGE="en").get("/ca/"))
+    assert "Volunteering" in page and "Evening patrol" in page
