@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
 from portal import live
 
 from .models import Activity, Shift, Signup, SignupStatus
@@ -14,17 +12,9 @@ def activity_topic(activity_id: int) -> str:
 
 
 def shift_data(shift: Shift, waitlist: int | None = None) -> dict:
+    """Numbers only: each page words them in its reader's language."""
     if waitlist is None:
         waitlist = Signup.objects.filter(shift=shift, status=SignupStatus.WAITLISTED).count()
-    if shift.cancelled:
-        label = _("Cancelled")
-    elif shift.is_full:
-        label = _("full — join waitlist")
-    else:
-        label = _("%(free)s of %(capacity)s seats free") % {
-            "free": shift.free,
-            "capacity": shift.capacity,
-        }
     return {
         "id": shift.pk,
         "capacity": shift.capacity,
@@ -33,8 +23,6 @@ def shift_data(shift: Shift, waitlist: int | None = None) -> dict:
         "full": shift.is_full,
         "waitlist": waitlist,
         "cancelled": shift.cancelled,
-        "label": label,
-        "waitlist_label": _("%(count)s waiting") % {"count": waitlist} if waitlist else "",
     }
 
 
