@@ -512,3 +512,6 @@ class NotificationSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: e-mail {'on' if self.email else 'off'}"
+
+
+from .polls import Ballot, Option, Participation, Poll, SecretBallot  # noqa: E402,F401
