@@ -156,7 +156,8 @@ def counters(poll: Poll) -> dict:
     }
 
 
-def live_snapshot(poll: Poll, user=None) -> dict:
+def live_snapshot(poll: Poll, user=None, *, with_eligible: bool = True) -> dict:
+    """Ballots so far, turnout, and per-option votes unless they are hidden from `user`."""
     poll = Poll.objects.select_related("community").get(pk=poll.pk)
     data: dict = {
         "poll": poll.pk,
@@ -164,8 +165,19 @@ def live_snapshot(poll: Poll, user=None) -> dict:
         "closed": poll.closed_at is not None,
         "outcome": poll.outcome,
     }
-    if poll.figures.get("eligible"):
-        data["turnout"] = poll.figures.get("turnout")
+    if poll.closed_at is not None and poll.figures:
+        data["eligible"] = poll.figures["eligible"]
+        data["turnout"] = poll.figures["turnout"]
+    elif with_eligible:
+        # Counted once per subscribe; events after each ballot leave it out (clients keep
+        # the figure from their snapshot) so casting stays a few cheap queries.
+        eligible = (
+            eligible_households(poll)
+            if poll.unit == CountingUnit.HOUSEHOLD
+            else eligible_residents(poll)
+        ).count()
+        data["eligible"] = eligible
+        data["turnout"] = _pct(_share(poll.ballots_count, eligible))
     if not results_hidden(poll, user):
         data["options"] = [
             {"id": o.pk, "votes": o.votes} for o in poll.options.order_by("position", "id")
@@ -176,7 +188,7 @@ def live_snapshot(poll: Poll, user=None) -> dict:
 def _publish(poll: Poll) -> None:
     # Built inside the transaction, so it shows this change; sent after commit to every
     # subscriber, so it is built as for the least privileged reader.
-    live.publish(poll_topic(poll.pk), live_snapshot(poll, None))
+    live.publish(poll_topic(poll.pk), live_snapshot(poll, None, with_eligible=False))
 
 
 # --- creating ----------------------------------------------------------------

@@ -545,6 +545,7 @@ def test_snapshot_hides_counts_until_close_except_for_staff(district, people):
     ps.cast_ballot(voter=people["alice"], poll=poll, option_ids=[opts(poll)[0]])
     resident_view = ps.live_snapshot(poll, people["bob"])
     assert resident_view["ballots"] == 1 and "options" not in resident_view
+    assert (resident_view["eligible"], resident_view["turnout"]) == (4, 25.0)
     assert ps.live_snapshot(poll, people["staff"])["options"][0]["votes"] == 1
     ps.close_poll(actor=people["staff"], poll=end_voting(poll))
     assert ps.live_snapshot(poll, people["bob"])["options"][0]["votes"] == 1
