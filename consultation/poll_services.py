@@ -111,22 +111,18 @@ def tally(poll: Poll) -> dict:
             ballots += 1
             for option_id in choices:
                 votes[option_id] += 1
-        participation_area = Participation.objects.filter(poll=poll).aggregate(
-            s=Sum("household__floor_area")
-        )["s"]
+        participation_area = Participation.objects.filter(poll=poll).aggregate(s=Sum("floor_area"))[
+            "s"
+        ]
         participants = Participation.objects.filter(poll=poll).count()
     else:
         ballots = Ballot.objects.filter(poll=poll).count()
         participants = ballots
         through = Ballot.options.through.objects.filter(ballot__poll=poll)
-        for option_id, floor_area in through.values_list(
-            "option_id", "ballot__household__floor_area"
-        ):
+        for option_id, floor_area in through.values_list("option_id", "ballot__floor_area"):
             votes[option_id] += 1
             area[option_id] += floor_area or 0
-        participation_area = Ballot.objects.filter(poll=poll).aggregate(
-            s=Sum("household__floor_area")
-        )["s"]
+        participation_area = Ballot.objects.filter(poll=poll).aggregate(s=Sum("floor_area"))["s"]
     return {
         "ballots": ballots,
         "participants": participants,
@@ -406,6 +402,7 @@ def cast_ballot(
                         voter=owner,
                         household=household,
                         unit_key=unit_key,
+                        floor_area=area,
                         at=now,
                         paper=paper,
                         recorded_by=recorder,
@@ -428,6 +425,7 @@ def cast_ballot(
                             voter=owner,
                             household=household,
                             unit_key=unit_key,
+                            floor_area=area,
                             cast_at=now,
                             paper=paper,
                             recorded_by=recorder,
@@ -442,6 +440,8 @@ def cast_ballot(
                 if existing.voter_id != owner.pk or existing.paper != paper:
                     raise ValidationError(taken)
                 old = list(existing.options.order_by("pk"))
+                # The changed ballot keeps the area it was counted with.
+                area = existing.floor_area
                 _count(poll, [], area, 0, new_unit=False, now=now)
                 removed = [o for o in old if o not in options]
                 added = [o for o in options if o not in old]

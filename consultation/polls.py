@@ -203,6 +203,11 @@ class Ballot(models.Model):
     )
     # "u:<user id>" or "h:<household id>", following the poll's counting unit.
     unit_key = models.CharField(max_length=30, editable=False)
+    # The household's floor area when the vote was cast: counters and recounts use this,
+    # so a later correction of the household record does not shift a running poll.
+    floor_area = models.DecimalField(
+        _("floor area counted (m²)"), max_digits=7, decimal_places=2, default=0
+    )
     options = models.ManyToManyField(Option, related_name="+", verbose_name=_("choices"))
     cast_at = models.DateTimeField(_("cast at"))
     changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
@@ -248,6 +253,11 @@ class Participation(models.Model):
         Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
     )
     unit_key = models.CharField(max_length=30, editable=False)
+    # The household's floor area when the vote was cast: counters and recounts use this,
+    # so a later correction of the household record does not shift a running poll.
+    floor_area = models.DecimalField(
+        _("floor area counted (m²)"), max_digits=7, decimal_places=2, default=0
+    )
     at = models.DateTimeField(_("at"))
     paper = models.BooleanField(_("paper ballot"), default=False)
     recorded_by = models.ForeignKey(

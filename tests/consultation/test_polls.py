@@ -238,6 +238,19 @@ def test_open_ballot_can_be_changed_and_counters_move(district, people):
     assert_counters_match(poll)
 
 
+def test_floor_area_correction_during_voting_keeps_counters_equal_to_tally(district, people):
+    poll = make_poll(district, unit="household")
+    a, b, _c = opts(poll)
+    ps.cast_ballot(voter=people["alice"], poll=poll, option_ids=[a])
+    home = people["alice"].resident_profile.household
+    home.floor_area = Decimal("99.00")
+    home.save()
+    ps.cast_ballot(voter=people["alice"], poll=poll, option_ids=[b])
+    assert Option.objects.get(pk=b).area_sum == Decimal("80.50")
+    assert Option.objects.get(pk=a).area_sum == 0
+    assert_counters_match(poll)
+
+
 def test_second_ballot_of_the_same_household_is_refused(district, people):
     poll = make_poll(district, unit="household")
     ps.cast_ballot(voter=people["alice"], poll=poll, option_ids=[opts(poll)[0]])
