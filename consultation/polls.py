@@ -186,7 +186,44 @@ class Option(models.Model):
         return self.label
 
 
-class Ballot(models.Model):
+class CountedVote(models.Model):
+    """What open ballots and secret-poll participations share: the unit that voted, the
+    floor area it counted with, and who entered it when it came on paper."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
+    # "u:<user id>" or "h:<household id>", following the poll's counting unit; unique per poll.
+    unit_key = models.CharField(max_length=30, editable=False)
+    # The household's floor area when the vote was cast: counters and recounts use this,
+    # so a later correction of the household record does not shift a running poll.
+    floor_area = models.DecimalField(
+        _("floor area counted (m²)"), max_digits=7, decimal_places=2, default=0
+    )
+    paper = models.BooleanField(_("paper ballot"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def paper_needs_recorder(name: str) -> models.CheckConstraint:
+        """Paper votes name the staff member who entered them; online votes name nobody."""
+        return models.CheckConstraint(
+            condition=Q(paper=False, recorded_by__isnull=True)
+            | Q(paper=True, recorded_by__isnull=False),
+            name=name,
+        )
+
+
+class Ballot(CountedVote):
     """An open ballot: who voted what. Changeable until the poll closes."""
 
     poll = models.ForeignKey(
@@ -198,46 +235,23 @@ class Ballot(models.Model):
         related_name="poll_ballots",
         verbose_name=_("voter"),
     )
-    household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
-    )
-    # "u:<user id>" or "h:<household id>", following the poll's counting unit.
-    unit_key = models.CharField(max_length=30, editable=False)
-    # The household's floor area when the vote was cast: counters and recounts use this,
-    # so a later correction of the household record does not shift a running poll.
-    floor_area = models.DecimalField(
-        _("floor area counted (m²)"), max_digits=7, decimal_places=2, default=0
-    )
     options = models.ManyToManyField(Option, related_name="+", verbose_name=_("choices"))
     cast_at = models.DateTimeField(_("cast at"))
     changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
-    paper = models.BooleanField(_("paper ballot"), default=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
 
     class Meta:
         verbose_name = _("ballot")
         verbose_name_plural = _("ballots")
         constraints = [
             models.UniqueConstraint(fields=["poll", "unit_key"], name="ballot_one_per_unit"),
-            models.CheckConstraint(
-                condition=Q(paper=False, recorded_by__isnull=True)
-                | Q(paper=True, recorded_by__isnull=False),
-                name="ballot_paper_recorded_by",
-            ),
+            CountedVote.paper_needs_recorder("ballot_paper_recorded_by"),
         ]
 
     def __str__(self) -> str:
         return f"{self.poll_id} · {self.voter}"
 
 
-class Participation(models.Model):
+class Participation(CountedVote):
     """Who took part in a secret poll, and nothing about what they chose."""
 
     poll = models.ForeignKey(
@@ -249,36 +263,14 @@ class Participation(models.Model):
         related_name="poll_participations",
         verbose_name=_("voter"),
     )
-    household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
-    )
-    unit_key = models.CharField(max_length=30, editable=False)
-    # The household's floor area when the vote was cast: counters and recounts use this,
-    # so a later correction of the household record does not shift a running poll.
-    floor_area = models.DecimalField(
-        _("floor area counted (m²)"), max_digits=7, decimal_places=2, default=0
-    )
     at = models.DateTimeField(_("at"))
-    paper = models.BooleanField(_("paper ballot"), default=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
 
     class Meta:
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
         constraints = [
             models.UniqueConstraint(fields=["poll", "unit_key"], name="participation_one_per_unit"),
-            models.CheckConstraint(
-                condition=Q(paper=False, recorded_by__isnull=True)
-                | Q(paper=True, recorded_by__isnull=False),
-                name="participation_paper_recorded_by",
-            ),
+            CountedVote.paper_needs_recorder("participation_paper_recorded_by"),
         ]
 
     def __str__(self) -> str:
