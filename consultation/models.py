@@ -514,4 +514,4 @@ class NotificationSettings(models.Model):
         return f"{self.user}: e-mail {'on' if self.email else 'off'}"
 
 
-from .polls import Ballot, Option, Participation, Poll, SecretBallot  # noqa: E402,F401
+from .polls import Ballot, BallotBox, Option, Participation, Poll  # noqa: E402,F401

@@ -6,6 +6,7 @@ Keyword-only, permission checked inside, one transaction each. Rule violations r
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -13,7 +14,7 @@ from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from portal.permissions import Action, can, resident_unit_path
 from .models import HallPage
 from .polls import (
     Ballot,
+    BallotBox,
     BallotMode,
     CountingUnit,
     Option,
@@ -33,7 +35,6 @@ from .polls import (
     Poll,
     PollKind,
     ResultsVisibility,
-    SecretBallot,
     Threshold,
 )
 
@@ -106,8 +107,9 @@ def tally(poll: Poll) -> dict:
     votes = {o.pk: 0 for o in options}
     area = {o.pk: Decimal("0") for o in options}
     if poll.mode == BallotMode.SECRET:
+        box = BallotBox.objects.filter(poll=poll).values_list("ballots", flat=True).first()
         ballots = 0
-        for choices in SecretBallot.objects.filter(poll=poll).values_list("choices", flat=True):
+        for choices in box or []:
             ballots += 1
             for option_id in choices:
                 votes[option_id] += 1
@@ -278,6 +280,8 @@ def create_poll(
             created_by=actor,
         )
         poll.scope.set(scope)
+        if mode == BallotMode.SECRET:
+            BallotBox.objects.create(poll=poll)
         Option.objects.bulk_create(
             Option(poll=poll, label=label, position=i, stance=stance)
             for i, (label, stance) in enumerate(zip(labels, stances, strict=True))
@@ -344,12 +348,17 @@ def _count(
         ).update(ballots_count=F("ballots_count"))
     if updated != 1:
         raise ValidationError(_("This poll is closed."))
-    if options:
-        # A secret ballot's choices are never tied to a floor area: per-option area is
-        # kept for open polls only (double majority needs open ballots anyway).
-        option_area = 0 if poll.mode == BallotMode.SECRET else sign * area
+    if poll.mode == BallotMode.SECRET:
+        # Every option row is rewritten, chosen or not, so no counter keeps the id of
+        # the last transaction that chose it (see BallotBox). Secret choices are never
+        # tied to a floor area: per-option area is for open polls only.
+        chosen = [o.pk for o in options]
+        Option.objects.filter(poll=poll).update(
+            votes=F("votes") + Case(When(pk__in=chosen, then=Value(sign)), default=Value(0))
+        )
+    elif options:
         Option.objects.filter(pk__in=[o.pk for o in options]).update(
-            votes=F("votes") + sign, area_sum=F("area_sum") + option_area
+            votes=F("votes") + sign, area_sum=F("area_sum") + sign * area
         )
 
 
@@ -359,16 +368,20 @@ def cast_ballot(
     poll: Poll,
     option_ids: Iterable,
     paper_for: User | None = None,
+    paper_household: Household | None = None,
+    paper_name: str = "",
     recorded_by: User | None = None,
 ) -> Ballot | None:
     """Record a vote. Returns the open `Ballot`, or None for a secret poll.
 
-    Online: `voter` votes for themselves. Paper: staff (`recorded_by`, or `voter` when
-    it is not given) enter the paper ballot of the named resident `paper_for`.
+    Online: `voter` votes for themselves. Paper: staff (`recorded_by`, or `voter` when it
+    is not given) enter the paper ballot of the named resident `paper_for`, or, in a
+    one-vote-per-household poll, of `paper_household` signed by `paper_name`.
     """
     now = timezone.now()
     poll = Poll.objects.select_related("community").get(pk=poll.pk)
-    paper = paper_for is not None
+    paper = paper_for is not None or paper_household is not None
+    paper_name = (paper_name or "").strip()[:100]
     if paper:
         recorder = recorded_by or voter
         if not can(recorder, Action.MANAGE_CONTENT, poll.community):
@@ -380,39 +393,66 @@ def cast_ballot(
         recorder = None
         owner = voter
     _check_open(poll, now)
-    household = _eligible_household(owner, poll)
+    if owner is not None:
+        household = _eligible_household(owner, poll)
+        if paper_household is not None and paper_household.pk != household.pk:
+            raise ValidationError(_("This resident belongs to another household."))
+    else:
+        if poll.unit != CountingUnit.HOUSEHOLD:
+            raise ValidationError(
+                _("In a one-vote-per-resident poll a paper ballot names a verified resident.")
+            )
+        if not paper_name:
+            raise ValidationError(_("Write the name signed on the paper ballot."))
+        household = paper_household
+        if not in_poll_scope(household, poll):
+            raise ValidationError(
+                _("This household lies outside the area that votes in this poll.")
+            )
     options = _picked(poll, option_ids)
     unit_key = f"h:{household.pk}" if poll.unit == CountingUnit.HOUSEHOLD else f"u:{owner.pk}"
     area = household.floor_area or Decimal("0")
-    taken = (
-        _("A ballot has already been cast for this household.")
-        if unit_key.startswith("h:")
-        else _("A ballot has already been cast for this resident.")
-    )
+    if unit_key.startswith("h:"):
+        taken = _("A ballot has already been cast for this household.")
+    else:
+        taken = _("A ballot has already been cast for this resident.")
+    recorded = {
+        "poll": poll,
+        "voter": owner,
+        "household": household,
+        "unit_key": unit_key,
+        "floor_area": area,
+        "paper": paper,
+        "voter_name": paper_name if paper else "",
+        "recorded_by": recorder,
+    }
 
     ballot = None
     with transaction.atomic():
         if poll.mode == BallotMode.SECRET:
             try:
                 # The savepoint lets the unique constraint fail without spoiling the outer
-                # transaction; the constraint, not the check above, is the real guard.
+                # transaction; the constraint, not a check in Python, is the real guard.
                 with transaction.atomic():
-                    Participation.objects.create(
-                        poll=poll,
-                        voter=owner,
-                        household=household,
-                        unit_key=unit_key,
-                        floor_area=area,
-                        at=now,
-                        paper=paper,
-                        recorded_by=recorder,
-                    )
+                    Participation.objects.create(at=now, **recorded)
             except IntegrityError:
-                raise ValidationError(
-                    taken + " " + _("Secret ballots cannot be changed.")
-                ) from None
-            SecretBallot.objects.create(poll=poll, choices=[o.pk for o in options])
+                if unit_key.startswith("h:"):
+                    message = _(
+                        "A ballot has already been cast for this household. "
+                        "Secret ballots cannot be changed."
+                    )
+                else:
+                    message = _(
+                        "A ballot has already been cast for this resident. "
+                        "Secret ballots cannot be changed."
+                    )
+                raise ValidationError(message) from None
+            # Counters first: _count takes the poll row lock, which also serialises the
+            # writers of the box below.
             _count(poll, options, area, 1, new_unit=True, now=now)
+            box = BallotBox.objects.select_for_update().get(poll=poll)
+            bisect.insort(box.ballots, [o.pk for o in options])
+            box.save(update_fields=["ballots"])
         else:
             existing = (
                 Ballot.objects.select_for_update().filter(poll=poll, unit_key=unit_key).first()
@@ -420,16 +460,7 @@ def cast_ballot(
             if existing is None:
                 try:
                     with transaction.atomic():
-                        ballot = Ballot.objects.create(
-                            poll=poll,
-                            voter=owner,
-                            household=household,
-                            unit_key=unit_key,
-                            floor_area=area,
-                            cast_at=now,
-                            paper=paper,
-                            recorded_by=recorder,
-                        )
+                        ballot = Ballot.objects.create(cast_at=now, **recorded)
                 except IntegrityError:
                     raise ValidationError(taken) from None
                 ballot.options.set(options)
@@ -437,7 +468,12 @@ def cast_ballot(
             else:
                 # Only the same voter may change, and an online ballot never replaces a
                 # paper one (nor the other way round): one unit, one counted ballot.
-                if existing.voter_id != owner.pk or existing.paper != paper:
+                if owner is not None:
+                    same_voter = existing.voter_id == owner.pk
+                else:
+                    # A household's paper ballot is changed only under the same signature.
+                    same_voter = existing.voter_id is None and existing.voter_name == paper_name
+                if not same_voter or existing.paper != paper:
                     raise ValidationError(taken)
                 old = list(existing.options.order_by("pk"))
                 # The changed ballot keeps the area it was counted with.
@@ -457,7 +493,7 @@ def cast_ballot(
                 existing.changed_at = now
                 if paper:
                     existing.recorded_by = recorder
-                existing.save(update_fields=["changed_at", "recorded_by"])
+                existing.save(update_fields=["changed_at", "recorded_by", "voter_name"])
                 ballot = existing
         _publish(poll)
     return ballot
@@ -553,8 +589,12 @@ def compute_outcome(poll: Poll) -> dict:
     return figures
 
 
-def close_poll(*, actor: User, poll: Poll) -> Poll:
-    """Close a poll whose voting time is over and store its outcome with the figures."""
+def close_poll(*, actor: User, poll: Poll, early: bool = False) -> Poll:
+    """Close a poll and store its outcome with the figures.
+
+    Normally after its voting time is over; `early` lets staff end voting before that
+    (say, once every household has voted), which the figures record.
+    """
     with transaction.atomic():
         poll = Poll.objects.select_for_update().select_related("community").get(pk=poll.pk)
         if not may_manage_poll(actor, poll):
@@ -562,9 +602,13 @@ def close_poll(*, actor: User, poll: Poll) -> Poll:
         if poll.closed_at is not None:
             raise ValidationError(_("This poll has already been closed."))
         now = timezone.now()
-        if now < poll.closes_at:
+        closed_early = now < poll.closes_at
+        if closed_early and not early:
             raise ValidationError(_("A poll can be closed only after its voting time is over."))
+        if now < poll.opens_at:
+            raise ValidationError(_("This poll has not opened yet."))
         figures = compute_outcome(poll)
+        figures["closed_early"] = closed_early
         poll.figures = figures
         poll.outcome = figures["outcome"]
         poll.closed_at = now

@@ -1,14 +1,12 @@
 """Polls (投票): a decision put to residents, with options, ballots and counters.
 
 Open polls keep one changeable `Ballot` per counting unit. Secret polls split a vote
-into a `Participation` (who took part) and a `SecretBallot` (what was chosen) that
-nothing stored can join back together. The unique (poll, unit_key) constraints are
+into a `Participation` (who took part) and an entry in the poll's `BallotBox` (what was
+chosen) that nothing stored can join back together. The unique (poll, unit_key) constraints are
 what keeps one vote per resident or household under concurrent requests.
 """
 
 from __future__ import annotations
-
-import uuid
 
 from django.conf import settings
 from django.db import models
@@ -201,6 +199,9 @@ class CountedVote(models.Model):
         _("floor area counted (m²)"), max_digits=7, decimal_places=2, default=0
     )
     paper = models.BooleanField(_("paper ballot"), default=False)
+    # The name written on a paper ballot; a household without a portal account votes on
+    # paper under the name of the member who signed it.
+    voter_name = models.CharField(_("name on the paper ballot"), max_length=100, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -222,6 +223,17 @@ class CountedVote(models.Model):
             name=name,
         )
 
+    @staticmethod
+    def online_needs_voter(name: str) -> models.CheckConstraint:
+        """Only a paper vote may come from a household with no portal account."""
+        return models.CheckConstraint(condition=Q(voter__isnull=False) | Q(paper=True), name=name)
+
+    @property
+    def display_name(self) -> str:
+        if self.voter_id is not None:
+            return self.voter.name or self.voter.email
+        return self.voter_name
+
 
 class Ballot(CountedVote):
     """An open ballot: who voted what. Changeable until the poll closes."""
@@ -232,6 +244,8 @@ class Ballot(CountedVote):
     voter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="poll_ballots",
         verbose_name=_("voter"),
     )
@@ -245,6 +259,7 @@ class Ballot(CountedVote):
         constraints = [
             models.UniqueConstraint(fields=["poll", "unit_key"], name="ballot_one_per_unit"),
             CountedVote.paper_needs_recorder("ballot_paper_recorded_by"),
+            CountedVote.online_needs_voter("ballot_online_has_voter"),
         ]
 
     def __str__(self) -> str:
@@ -260,6 +275,8 @@ class Participation(CountedVote):
     voter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="poll_participations",
         verbose_name=_("voter"),
     )
@@ -271,30 +288,37 @@ class Participation(CountedVote):
         constraints = [
             models.UniqueConstraint(fields=["poll", "unit_key"], name="participation_one_per_unit"),
             CountedVote.paper_needs_recorder("participation_paper_recorded_by"),
+            CountedVote.online_needs_voter("participation_online_has_voter"),
         ]
 
     def __str__(self) -> str:
         return f"{self.poll_id} · {self.voter}"
 
 
-class SecretBallot(models.Model):
-    """What one secret voter chose. Deliberately unlinkable to its Participation:
-    a random primary key (no insertion order), no voter, household or time, and the
-    choices kept in the row itself rather than in a join table with sequential ids."""
+class BallotBox(models.Model):
+    """The ballot box of a secret poll: every secret ballot's choices, in one row.
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    poll = models.ForeignKey(
-        Poll, on_delete=models.CASCADE, related_name="secret_ballots", verbose_name=_("poll")
+    A row per ballot would link back to its voter on PostgreSQL, whatever its key: the
+    transaction that writes a participation also writes the ballot, and both rows carry
+    that transaction's id (`xmin`) and sit in the table in casting order. Here each cast
+    rewrites the one box row, whose entries are kept sorted, so a stored box shows how
+    many ballots chose what and never which came when. Casting also rewrites every
+    option counter of the poll, so no counter row keeps the id of the last transaction
+    that chose it.
+    """
+
+    poll = models.OneToOneField(
+        Poll, on_delete=models.CASCADE, related_name="ballot_box", verbose_name=_("poll")
     )
-    # Sorted option ids.
-    choices = models.JSONField(_("choices"))
+    # One entry per ballot: its sorted option ids. The list itself stays sorted.
+    ballots = models.JSONField(_("ballots"), default=list)
 
     class Meta:
-        verbose_name = _("secret ballot")
-        verbose_name_plural = _("secret ballots")
+        verbose_name = _("ballot box")
+        verbose_name_plural = _("ballot boxes")
 
     def __str__(self) -> str:
-        return str(self.id)
+        return str(self.poll)
 
 
 def _authorize(user, key: str) -> bool:

@@ -7,17 +7,17 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from consultation import poll_services as ps
 from consultation.polls import (
     Ballot,
+    BallotBox,
     Option,
     Outcome,
     Participation,
     Poll,
-    SecretBallot,
 )
 from portal.models import Household, ResidentStatus
 
@@ -61,7 +61,7 @@ def assert_counters_match(poll: Poll) -> None:
 def nothing_stored(poll: Poll) -> None:
     assert not Ballot.objects.filter(poll=poll).exists()
     assert not Participation.objects.filter(poll=poll).exists()
-    assert not SecretBallot.objects.filter(poll=poll).exists()
+    assert not BallotBox.objects.filter(poll=poll).exclude(ballots=[]).exists()
     poll = Poll.objects.get(pk=poll.pk)
     assert poll.ballots_count == 0
     assert all(o.votes == 0 for o in poll.options.all())
@@ -289,39 +289,68 @@ def test_secret_ballot_is_counted_and_cannot_be_changed(district, people):
     with pytest.raises(ValidationError, match="cannot be changed"):
         ps.cast_ballot(voter=people["alice"], poll=poll, option_ids=[opts(poll)[1]])
     assert Participation.objects.filter(poll=poll).count() == 1
-    assert list(SecretBallot.objects.filter(poll=poll).values_list("choices", flat=True)) == [
-        [opts(poll)[0]]
-    ]
+    assert BallotBox.objects.get(poll=poll).ballots == [[opts(poll)[0]]]
     assert [o.votes for o in Poll.objects.get(pk=poll.pk).options.all()] == [1, 0, 0]
     assert_counters_match(poll)
 
 
-def test_secret_ballot_has_no_column_linking_it_to_a_voter():
-    fields = {f.name for f in SecretBallot._meta.get_fields()}
-    assert fields == {"id", "poll", "choices"}
+def test_secret_ballot_box_has_no_column_linking_it_to_a_voter():
+    fields = {f.name for f in BallotBox._meta.get_fields()}
+    assert fields == {"id", "poll", "ballots"}
     # Only the poll is a relation; nothing points at users, households or participations.
-    relations = {f.related_model for f in SecretBallot._meta.get_fields() if f.is_relation}
+    relations = {f.related_model for f in BallotBox._meta.get_fields() if f.is_relation}
     assert relations == {Poll}
     assert not any(
-        f.related_model is SecretBallot for f in Participation._meta.get_fields() if f.is_relation
+        f.related_model is BallotBox for f in Participation._meta.get_fields() if f.is_relation
     )
-    assert SecretBallot._meta.pk.get_internal_type() == "UUIDField"
 
 
-def test_secret_ballot_ids_do_not_follow_casting_order(district):
+def test_stored_ballot_box_does_not_depend_on_casting_order(district):
     unit = district.household(district.community_a, 1).unit
-    voters = [resident(Household.objects.create(unit=unit, label=f"2{i:02}")) for i in range(30)]
+    voters = [resident(Household.objects.create(unit=unit, label=f"2{i:02}")) for i in range(6)]
+    picks = [0, 2, 1, 2, 0, 0]
+    boxes = []
+    for order in (range(6), reversed(range(6))):
+        poll = make_poll(district, mode="secret", kind="multiple", max_picks=2)
+        for i in order:
+            ids = opts(poll)
+            choice = [ids[picks[i]]] if i % 2 else [ids[picks[i]], ids[(picks[i] + 1) % 3]]
+            ps.cast_ballot(voter=voters[i], poll=poll, option_ids=choice)
+        # The same ballots cast in opposite orders leave the same stored box (in terms
+        # of option positions), so the box cannot tell who came first.
+        position = {pk: n for n, pk in enumerate(opts(poll))}
+        boxes.append(
+            [[position[pk] for pk in entry] for entry in BallotBox.objects.get(poll=poll).ballots]
+        )
+    assert boxes[0] == boxes[1]
+    assert len(boxes[0]) == 6
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="transaction ids are PostgreSQL's")
+def test_secret_ballot_rows_carry_no_transaction_id_of_an_earlier_voter(district):
+    # On PostgreSQL every row remembers the transaction that wrote it (xmin). A ballot
+    # row written beside its participation would share that id; the box and the
+    # counters must only ever carry the latest casting transaction's id.
+    unit = district.household(district.community_a, 1).unit
+    voters = [resident(Household.objects.create(unit=unit, label=f"3{i:02}")) for i in range(4)]
     poll = make_poll(district, mode="secret")
-    created = []
-    for voter in voters:
-        before = set(SecretBallot.objects.values_list("id", flat=True))
-        ps.cast_ballot(voter=voter, poll=poll, option_ids=[opts(poll)[0]])
-        (new_id,) = set(SecretBallot.objects.values_list("id", flat=True)) - before
-        created.append(new_id)
-    assert all(u.version == 4 for u in created)
-    # Random ids: ordering ballots by id does not give casting order (odds 1 in 30!).
-    assert sorted(created) != created
-    assert sorted(created, reverse=True) != created
+    for i, voter in enumerate(voters):
+        ps.cast_ballot(voter=voter, poll=poll, option_ids=[opts(poll)[i % 2]])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT xmin::text, voter_id FROM {Participation._meta.db_table} WHERE poll_id = %s",
+            [poll.pk],
+        )
+        voted_in = dict(cursor.fetchall())
+        cursor.execute(
+            f"SELECT xmin::text FROM {BallotBox._meta.db_table} WHERE poll_id = %s "
+            f"UNION ALL SELECT xmin::text FROM {Option._meta.db_table} WHERE poll_id = %s",
+            [poll.pk, poll.pk],
+        )
+        ballot_side = {row[0] for row in cursor.fetchall()}
+    assert len(voted_in) == 4
+    earlier = {xid for xid, voter_id in voted_in.items() if voter_id != voters[-1].pk}
+    assert ballot_side.isdisjoint(earlier)
 
 
 # --- paper ballots ------------------------------------------------------------------
@@ -376,6 +405,71 @@ def test_paper_and_online_ballot_never_both_count(district, people):
     assert_counters_match(poll)
 
 
+def test_household_without_an_account_votes_on_paper_once(district, people):
+    poll = make_poll(district, unit="household")
+    nobody_online = district.household(district.community_a, 2, "102")
+    ps.cast_ballot(
+        voter=people["staff"],
+        poll=poll,
+        option_ids=[opts(poll)[2]],
+        paper_household=nobody_online,
+        paper_name="王秀英",
+    )
+    ballot = Ballot.objects.get(poll=poll)
+    assert (ballot.voter, ballot.voter_name, ballot.household) == (None, "王秀英", nobody_online)
+    assert ballot.recorded_by == people["staff"]
+    with pytest.raises(ValidationError, match="already been cast"):
+        ps.cast_ballot(
+            voter=people["staff"],
+            poll=poll,
+            option_ids=[opts(poll)[0]],
+            paper_household=nobody_online,
+            paper_name="王建国",
+        )
+    assert_counters_match(poll)
+
+
+def test_paper_ballot_for_a_household_needs_a_signed_name_and_a_household_poll(district, people):
+    home = district.household(district.community_a, 2, "102")
+    poll = make_poll(district, unit="household")
+    with pytest.raises(ValidationError, match="name signed"):
+        ps.cast_ballot(
+            voter=people["staff"], poll=poll, option_ids=[opts(poll)[0]], paper_household=home
+        )
+    per_resident = make_poll(district)
+    with pytest.raises(ValidationError, match="names a verified resident"):
+        ps.cast_ballot(
+            voter=people["staff"],
+            poll=per_resident,
+            option_ids=[opts(per_resident)[0]],
+            paper_household=home,
+            paper_name="王秀英",
+        )
+    outside = district.household(district.community_b, 1, "102")
+    with pytest.raises(ValidationError, match="outside the area"):
+        ps.cast_ballot(
+            voter=people["staff"],
+            poll=poll,
+            option_ids=[opts(poll)[0]],
+            paper_household=outside,
+            paper_name="王秀英",
+        )
+    nothing_stored(poll)
+    nothing_stored(per_resident)
+
+
+def test_database_refuses_an_online_ballot_without_a_voter(district, people):
+    poll = make_poll(district)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Ballot.objects.create(
+            poll=poll,
+            voter=None,
+            household=district.household(district.community_a),
+            unit_key="h:1",
+            cast_at=timezone.now(),
+        )
+
+
 def test_secret_paper_ballot_records_participation_with_recorder(district, people):
     poll = make_poll(district, mode="secret")
     ps.cast_ballot(
@@ -412,6 +506,18 @@ def test_poll_cannot_be_closed_before_its_time_or_twice_or_by_residents(district
     ps.close_poll(actor=people["staff"], poll=poll)
     with pytest.raises(ValidationError, match="already been closed"):
         ps.close_poll(actor=people["staff"], poll=poll)
+
+
+def test_staff_may_end_voting_early_and_the_figures_say_so(district, people):
+    poll = make_poll(district)
+    ps.cast_ballot(voter=people["alice"], poll=poll, option_ids=[opts(poll)[0]])
+    with pytest.raises(PermissionDenied):
+        ps.close_poll(actor=people["alice"], poll=poll, early=True)
+    poll = ps.close_poll(actor=people["staff"], poll=poll, early=True)
+    assert poll.figures["closed_early"] is True
+    with pytest.raises(ValidationError, match="closed"):
+        ps.cast_ballot(voter=people["bob"], poll=poll, option_ids=[opts(poll)[0]])
+    assert poll.figures["participants"] == 1
 
 
 def test_for_against_more_than_half_passes(district, people):
