@@ -123,6 +123,15 @@ class Poll(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
     figures = models.JSONField(_("figures"), default=dict, blank=True)
+    # The 结果 notice the result was published in (see poll_results.publish_result).
+    result_notice = models.ForeignKey(
+        "cms.NoticePage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("result notice"),
+    )
 
     class Meta:
         verbose_name = _("poll")
