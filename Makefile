@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev migrate translations lint format messages
+.PHONY: run test install install-dev migrate translations lint format messages serve-prod
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,8 @@ format: install-dev
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
 	$(BIN)/python manage.py makemessages -d djangojs -l zh_Hans --ignore=.venv --ignore=staticfiles
+
+# The production setup on this machine: nginx, gunicorn for HTTP, uvicorn for /ws/, the
+# background worker; PostgreSQL and Redis from the environment (see deploy/README.md).
+serve-prod: install
+	$(BIN)/python deploy/serve_prod.py $(ARGS)

@@ -46,7 +46,9 @@ class JsonFormatter(logging.Formatter):
     Standard fields first; anything passed with ``extra=`` is kept under its own name.
     """
 
-    _standard = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+    # uvicorn adds a copy of each message with terminal colour codes.
+    _skipped = {"message", "asctime", "taskName", "color_message"}
+    _standard = set(vars(logging.makeLogRecord({}))) | _skipped
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
