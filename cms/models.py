@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
@@ -115,7 +117,20 @@ class CommunityPage(Page):
         context["grids"] = Area.objects.filter(kind=AreaKind.GRID, path__startswith=self.area.path)
         context["grid_map"] = map_context(self.area)
         context["your_grid"] = your_grid(request.user)
+        context["polls"] = community_polls(self.area)
         return context
+
+
+def community_polls(area: Area) -> list:
+    """Community-wide polls (those of a hall show on the hall) still open or just closed."""
+    from consultation.polls import Poll
+
+    recent = timezone.now() - timedelta(days=30)
+    return list(
+        Poll.objects.filter(community=area, hall__isnull=True)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=recent))
+        .order_by("closes_at", "id")[:10]
+    )
 
 
 class NoticeIndexPage(Page):

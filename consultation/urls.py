@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import poll_views, views
 
 app_name = "consultation"
 
@@ -13,5 +13,7 @@ urlpatterns = [
     path("halls/posts/<int:pk>/delete/", views.delete, name="delete"),
     path("halls/posts/<int:pk>/second/", views.second, name="second"),
     path("halls/posts/<int:pk>/report/", views.report, name="report"),
+    path("polls/<int:poll_id>/", poll_views.poll_detail, name="poll"),
+    path("polls/<int:poll_id>/vote/", poll_views.vote, name="vote"),
     path("me/notifications/", views.notifications, name="notifications"),
 ]

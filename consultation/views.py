@@ -26,6 +26,7 @@ from .models import (
     Second,
     Stance,
 )
+from .poll_views import polls_of_hall
 from .rules import may_moderate, may_read, participation_refusal
 
 PAGE_SIZE = 20
@@ -82,6 +83,7 @@ def hall_context(request: HttpRequest, hall: HallPage) -> dict:
         "hall_topic": hall_topic(hall.pk),
         "counts": stance_counts(hall.pk) if readable else None,
         "scope_areas": hall.scope_areas,
+        "polls": polls_of_hall(hall),
     }
     if readable:
         context["stance_rows"] = [
