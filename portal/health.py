@@ -5,6 +5,10 @@ cache, and without a login. It checks the two things every request or live updat
 depends on: the database (a `SELECT 1`) and the channel layer (a Redis PING for the
 Redis layers, a real send/receive for the in-memory one). 200 when both answer, 503
 otherwise; the body says which part failed.
+
+It also holds the cache backend production uses, which treats an unreachable Redis as
+an empty cache: pages and votes keep working (a little slower) through a Redis
+outage, while `/healthz` reports it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -79,6 +85,96 @@ def check_channel_layer() -> bool:
     except Exception:
         logger.warning("Health check: channel layer unreachable", exc_info=True)
         return False
+
+
+_REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# Log an outage once every so often, not once per request.
+_LOG_EVERY_SECONDS = 10.0
+_last_logged = 0.0
+
+
+def _cache_unavailable(operation: str) -> None:
+    global _last_logged
+    now = time.monotonic()
+    if now - _last_logged >= _LOG_EVERY_SECONDS:
+        _last_logged = now
+        logger.warning("Cache unreachable, serving without it", extra={"operation": operation})
+
+
+class FailSoftRedisCache(RedisCache):
+    """Django's Redis cache, except that Redis being unreachable reads as a miss and
+    writes are dropped. Everything the portal caches can be rebuilt from PostgreSQL
+    (Wagtail's site roots, rate-limit counters), so an outage costs speed, not requests.
+    Give it short socket timeouts in OPTIONS so a hung Redis fails as fast as a
+    stopped one."""
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except _REDIS_DOWN:
+            _cache_unavailable("get")
+            return default
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except _REDIS_DOWN:
+            _cache_unavailable("get_many")
+            return {}
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except _REDIS_DOWN:
+            _cache_unavailable("has_key")
+            return False
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except _REDIS_DOWN:
+            _cache_unavailable("add")
+            return False
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set(key, value, timeout, version)
+        except _REDIS_DOWN:
+            _cache_unavailable("set")
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except _REDIS_DOWN:
+            _cache_unavailable("set_many")
+            return list(data)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().touch(key, timeout, version)
+        except _REDIS_DOWN:
+            _cache_unavailable("touch")
+            return False
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except _REDIS_DOWN:
+            _cache_unavailable("delete")
+            return False
+
+    def delete_many(self, keys, version=None):
+        try:
+            return super().delete_many(keys, version)
+        except _REDIS_DOWN:
+            _cache_unavailable("delete_many")
+
+    def clear(self):
+        try:
+            return super().clear()
+        except _REDIS_DOWN:
+            _cache_unavailable("clear")
+            return False
 
 
 @require_GET

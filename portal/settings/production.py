@@ -35,6 +35,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_bool("SECURE_COOKIES", True) else "http"
 
+if REDIS_URL:  # noqa: F405
+    CACHES = {
+        "default": {
+            # A Redis outage reads as an empty cache instead of failing requests;
+            # /healthz still reports it. Short timeouts make a hung Redis fail fast.
+            "BACKEND": "portal.health.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,  # noqa: F405
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
 # Persistent connections (CONN_MAX_AGE) are checked before reuse, so a restarted
 # database costs one reconnect instead of one failed request per worker.
 CONN_HEALTH_CHECKS = True

@@ -74,3 +74,31 @@ def test_unreachable_database_is_a_503_naming_it(monkeypatch):
 
 def test_only_get_is_answered():
     assert Client().post("/healthz").status_code == 405
+
+
+def test_cache_treats_an_unreachable_redis_as_empty():
+    from portal.health import FailSoftRedisCache
+
+    cache = FailSoftRedisCache(CLOSED_REDIS, {"OPTIONS": {"socket_connect_timeout": 0.5}})
+    assert cache.get("site-roots", "fallback") == "fallback"
+    assert cache.get_many(["a", "b"]) == {}
+    cache.set("a", 1)  # dropped without an error
+    assert cache.add("a", 1) is False
+    assert cache.has_key("a") is False
+    assert cache.delete("a") is False
+
+
+@pytest.mark.skipif(
+    not __import__("os").environ.get("REDIS_URL"), reason="needs a Redis (REDIS_URL)"
+)
+def test_cache_still_works_when_redis_answers():
+    import os
+    import uuid
+
+    from portal.health import FailSoftRedisCache
+
+    cache = FailSoftRedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": uuid.uuid4().hex})
+    cache.set("k", {"v": 1}, 30)
+    assert cache.get("k") == {"v": 1}
+    cache.delete("k")
+    assert cache.get("k") is None
