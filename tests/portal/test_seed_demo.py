@@ -60,3 +60,31 @@ def test_demo_logins_work_for_each_role():
     queue = staff.get("/admin/residents/")
     assert queue.status_code == 200
     assert "pending@demo.example" in queue.text
+
+
+def test_demo_vote_is_decided_by_the_two_online_residents():
+    from consultation import poll_services as ps
+    from consultation.polls import Ballot, Outcome, Poll
+
+    call_command("seed_demo")
+    poll = Poll.objects.get(hall__slug="b31-b32-lift")
+    assert poll.double_majority and poll.special_matter
+    paper = Ballot.objects.filter(poll=poll, paper=True)
+    assert paper.count() == poll.ballots_count > 0
+    assert ps.counters(poll) == ps.tally(poll)
+    assert 3 * paper.count() < 2 * ps.eligible_households(poll).count()
+    staff = User.objects.get(email="staff@demo.example")
+    for_option = poll.options.get(stance="for")
+    for email in ("resident@demo.example", "neighbour@demo.example"):
+        client = Client(headers={"accept-language": "en"})
+        client.force_login(User.objects.get(email=email))
+        response = client.post(f"/polls/{poll.pk}/vote/", {"option": for_option.pk})
+        assert response.status_code == 302
+
+    poll = ps.close_poll(actor=staff, poll=poll, early=True)
+
+    # The paper ballots alone fall short of two thirds; with the two online votes the
+    # quorum of area and owners is met, and three quarters of both approve.
+    assert poll.figures["participants"] == paper.count() + 2
+    assert poll.figures["owner_turnout"] >= 66.67 and poll.figures["area_turnout"] >= 66.67
+    assert poll.outcome == Outcome.PASSED
