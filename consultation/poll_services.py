@@ -199,8 +199,8 @@ def create_poll(
     question: str,
     kind: str,
     options: Sequence[str] = (),
-    opens_at: datetime,
-    closes_at: datetime,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
     unit: str = CountingUnit.RESIDENT,
     mode: str = BallotMode.OPEN,
     results_visibility: str = ResultsVisibility.LIVE,
@@ -225,6 +225,12 @@ def create_poll(
         raise ValidationError(_("Choose the ballot mode and when results are shown."))
     if threshold not in Threshold.values:
         raise ValidationError(_("Choose what share is needed to pass."))
+    if hall is not None:
+        # A hall's poll opens with its voting phase unless staff set other times.
+        opens_at = opens_at or hall.voting_opens_at
+        closes_at = closes_at or hall.closes_at
+    if opens_at is None or closes_at is None:
+        raise ValidationError(_("Choose when voting opens and closes."))
     if not opens_at < closes_at:
         raise ValidationError(_("The poll has to open before it closes."))
     if not 0 <= quorum_percent <= 100:

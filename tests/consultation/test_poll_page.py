@@ -198,3 +198,18 @@ def test_hall_page_and_community_page_list_their_polls(site):
     assert page(hall_poll) in hall_html and page(community_poll) not in hall_html
     community_html = client.get(site.community_page.url).content.decode()
     assert page(community_poll) in community_html and page(hall_poll) not in community_html
+
+
+def test_hall_poll_opens_and_closes_with_the_halls_voting_phase(site):
+    poll = ps.create_poll(
+        actor=site.staff,
+        community=site.district.community_a,
+        hall=site.hall,
+        question="选哪个方案？",
+        kind="for_against",
+    )
+    assert (poll.opens_at, poll.closes_at) == (site.hall.voting_opens_at, site.hall.closes_at)
+    # The hall votes in six days: nobody can vote before the phase starts.
+    response = client_for(site.alice).post(vote_url(poll), {"option": opts(poll)[0]})
+    assert response.status_code == 400
+    assert not Ballot.objects.filter(poll=poll).exists()
