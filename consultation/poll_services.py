@@ -595,15 +595,19 @@ def compute_outcome(poll: Poll) -> dict:
     return figures
 
 
-def close_poll(*, actor: User, poll: Poll, early: bool = False) -> Poll:
+def close_poll(*, actor: User | None, poll: Poll, early: bool = False) -> Poll:
     """Close a poll and store its outcome with the figures.
 
     Normally after its voting time is over; `early` lets staff end voting before that
-    (say, once every household has voted), which the figures record.
+    (say, once every household has voted), which the figures record. `actor=None` is the
+    portal itself closing a poll whose time is over (see `close_due_polls`).
     """
     with transaction.atomic():
         poll = Poll.objects.select_for_update().select_related("community").get(pk=poll.pk)
-        if not may_manage_poll(actor, poll):
+        if actor is None:
+            if early:
+                raise PermissionDenied(_("Only staff of this community can close polls."))
+        elif not may_manage_poll(actor, poll):
             raise PermissionDenied(_("Only staff of this community can close polls."))
         if poll.closed_at is not None:
             raise ValidationError(_("This poll has already been closed."))
@@ -621,3 +625,16 @@ def close_poll(*, actor: User, poll: Poll, early: bool = False) -> Poll:
         poll.save(update_fields=["figures", "outcome", "closed_at"])
         _publish(poll)
     return poll
+
+
+def close_due_polls() -> list[Poll]:
+    """Close every poll whose voting time is over, so outcomes never wait for a click."""
+    closed = []
+    due = Poll.objects.filter(closed_at__isnull=True, closes_at__lte=timezone.now())
+    for poll in due.order_by("closes_at", "pk"):
+        try:
+            closed.append(close_poll(actor=None, poll=poll))
+        except ValidationError:
+            # Closed meanwhile by staff or another run: nothing left to do.
+            continue
+    return closed

@@ -176,6 +176,12 @@ def poll_detail(request: HttpRequest, poll_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     poll = _readable_poll(request, poll_id)
+    if poll_status(poll) == "counting":
+        # The outcome is due: count now rather than wait for the next scheduled run.
+        try:
+            poll = ps.close_poll(actor=None, poll=poll)
+        except ValidationError:
+            poll = Poll.objects.select_related("community", "hall").get(pk=poll.pk)
     return render(request, "consultation/poll.html", poll_context(request, poll))
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -213,3 +216,36 @@ def test_hall_poll_opens_and_closes_with_the_halls_voting_phase(site):
     response = client_for(site.alice).post(vote_url(poll), {"option": opts(poll)[0]})
     assert response.status_code == 400
     assert not Ballot.objects.filter(poll=poll).exists()
+
+
+def test_poll_past_its_time_is_counted_without_staff(site):
+    poll = make_poll(site)
+    client_for(site.alice).post(vote_url(poll), {"option": opts(poll)[0]})
+    Poll.objects.filter(pk=poll.pk).update(
+        opens_at=timezone.now() - timedelta(days=2), closes_at=timezone.now()
+    )
+    out = StringIO()
+    call_command("close_due_polls", stdout=out)
+    poll.refresh_from_db()
+    assert poll.closed_at is not None and poll.outcome == "passed"
+    assert poll.figures["closed_early"] is False
+    assert "1 poll(s) closed." in out.getvalue()
+    call_command("close_due_polls", stdout=out)
+    assert "0 poll(s) closed." in out.getvalue()
+
+
+def test_opening_a_due_poll_counts_it(site):
+    poll = make_poll(site)
+    Poll.objects.filter(pk=poll.pk).update(
+        opens_at=timezone.now() - timedelta(days=2), closes_at=timezone.now()
+    )
+    html = client_for(site.bob).get(page(poll)).content.decode()
+    assert 'data-outcome="no_quorum"' in html
+    assert Poll.objects.get(pk=poll.pk).closed_at is not None
+
+
+def test_the_portal_itself_may_not_end_voting_early(site):
+    poll = make_poll(site)
+    with pytest.raises(PermissionDenied):
+        ps.close_poll(actor=None, poll=poll, early=True)
+    assert Poll.objects.get(pk=poll.pk).closed_at is None
