@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal import live
 from portal.models import Area, AreaKind, Household
@@ -86,7 +87,7 @@ class Poll(models.Model):
         help_text=_("Areas whose residents vote. Empty: the whole community."),
     )
     unit = models.CharField(_("counting unit"), max_length=10, choices=CountingUnit.choices)
-    mode = models.CharField(_("ballot"), max_length=8, choices=BallotMode.choices)
+    mode = models.CharField(_("ballot mode"), max_length=8, choices=BallotMode.choices)
     opens_at = models.DateTimeField(_("voting opens"))
     closes_at = models.DateTimeField(_("voting closes"))
     results_visibility = models.CharField(
@@ -171,7 +172,7 @@ class Option(models.Model):
     poll = models.ForeignKey(
         Poll, on_delete=models.CASCADE, related_name="options", verbose_name=_("poll")
     )
-    label = models.CharField(_("label"), max_length=200)
+    label = models.CharField(pgettext_lazy("poll option", "label"), max_length=200)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     # Which option means "for" in a for/against/abstain poll; blank for other kinds.
     stance = models.CharField(
