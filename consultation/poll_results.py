@@ -594,7 +594,8 @@ def publish_result(*, actor: User, poll: Poll) -> NoticePage:
         if workflow is not None:
             workflow.start(notice, actor)
     Poll.objects.filter(pk=poll.pk).update(result_notice=notice)
-    return notice
+    # Publishing works on a copy loaded from the revision; return the page as stored.
+    return NoticePage.objects.get(pk=notice.pk)
 
 
 def on_notice_published(sender, instance, revision=None, **kwargs) -> None:
