@@ -11,6 +11,7 @@ import json
 import logging
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import live
@@ -22,14 +23,44 @@ MAX_MESSAGE_BYTES = 4096
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
-    async def connect(self) -> None:
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         self.topics: set[str] = set()
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the consumer ends (a send to a client that has gone, a crash, the
+            # server stopping), it leaves its groups: a member left behind would keep the
+            # process subscribed to the topic in Redis for good.
+            await self._leave_all()
+
+    async def dispatch(self, message: dict) -> None:
+        # Channels hops to the database thread before every handler to close stale
+        # connections. Forwarding an event touches no database, and with thousands of
+        # subscribers that hop per socket per event becomes the whole cost of a fan-out
+        # (one thread serves them all). Everything else keeps the hop; the database
+        # work itself runs in database_sync_to_async, which closes connections anyway.
+        if message.get("type") == "live.event":
+            await self.live_event(message)
+        else:
+            await super().dispatch(message)
+
+    async def connect(self) -> None:
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        for topic in self.topics:
-            await self.channel_layer.group_discard(live.group_name(topic), self.channel_name)
-        self.topics.clear()
+        await self._leave_all()
+
+    async def _leave_all(self) -> None:
+        topics, self.topics = self.topics, set()
+        for topic in topics:
+            try:
+                await self.channel_layer.group_discard(live.group_name(topic), self.channel_name)
+            except Exception:
+                # Redis unreachable: the layer drops its subscriptions with the connection.
+                logger.warning("Could not leave live group %s", topic, exc_info=True)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         if text_data is None or len(text_data) > MAX_MESSAGE_BYTES:
@@ -80,10 +111,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "unsubscribed", "topic": topic})
 
     async def live_event(self, message: dict) -> None:
-        if message["topic"] in self.topics:
+        if message["topic"] not in self.topics:
+            return
+        try:
             await self._send(
                 {"type": "event", "topic": message["topic"], "event": message["event"]}
             )
+        except (OSError, RuntimeError):
+            # The client went away while events were queued for it: servers raise an
+            # OSError (uvicorn: RuntimeError once it has seen the close). Nothing to
+            # deliver to any more; leaving the groups happens on the way out.
+            raise StopConsumer() from None
 
     async def _error(self, topic: str | None, code: str) -> None:
         await self._send({"type": "error", "topic": topic, "code": code})
