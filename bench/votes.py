@@ -158,8 +158,9 @@ def start_portal(env: dict, run_dir: Path, args, *, http_server: str, prepare: b
 
 
 def start_baseline(kind: str, env: dict, run_dir: Path, args) -> Setup:
-    """Minimal Django (gunicorn, same settings as the portal) or hello-world (uvicorn),
-    behind an nginx made from the portal's own template."""
+    """Minimal Django under gunicorn (`django`, same settings as the portal) or under
+    uvicorn (`django-asgi`), or the hello-world (`hello`, uvicorn), each behind an nginx
+    made from the portal's own template."""
     sys.path.insert(0, str(ROOT / "deploy"))
     from serve_prod import render_nginx
 
@@ -175,7 +176,8 @@ def start_baseline(kind: str, env: dict, run_dir: Path, args) -> Setup:
         argv = [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
         argv.append("minimal_app:wsgi_app")
     else:
-        argv = [str(BIN / "uvicorn"), "minimal_app:hello", "--host=127.0.0.1"]
+        app = "minimal_app:asgi_app" if kind == "django-asgi" else "minimal_app:hello"
+        argv = [str(BIN / "uvicorn"), app, "--host=127.0.0.1"]
         argv += [f"--port={app_port}", f"--workers={args.http_workers}", "--loop=uvloop"]
         argv += ["--http=httptools", "--no-access-log", "--lifespan=off", "--log-level=warning"]
     app = Proc(kind, argv, env, run_dir / f"{kind}.log").start()
@@ -625,6 +627,7 @@ def main() -> int:
     parser.add_argument("--fault-after", type=float, default=1.0, help="s into the ballots")
     parser.add_argument("--fault-seconds", type=float, default=4.0, help="how long Redis is down")
     parser.add_argument("--compare-servers", action="store_true")
+    parser.add_argument("--only", help="with --compare-servers: configurations containing this")
     parser.add_argument("--fresh", action="store_true", help="drop and recreate portal_bench")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
@@ -648,8 +651,9 @@ def main() -> int:
         if args.compare_servers:
             return compare_servers(env, run_dir, args, portal, results)
         django = start_baseline("django", env, run_dir, args)
+        django_asgi = start_baseline("django-asgi", env, run_dir, args)
         hello = start_baseline("hello", env, run_dir, args)
-        setups += [django, hello]
+        setups += [django, django_asgi, hello]
         from django.db import connections
 
         rows = []
@@ -663,6 +667,7 @@ def main() -> int:
             check = verify(poll_id, {u for u, _ in accepted})
             connections.close_all()
             minimal = fixed_load(f"{django.url}/", c, args.seconds, args.clients)
+            minimal_asgi = fixed_load(f"{django_asgi.url}/", c, args.seconds, args.clients)
             bare = fixed_load(f"{hello.url}/", c, args.seconds, args.clients)
             bare_direct = fixed_load(f"{hello.direct}/", c, args.seconds, args.clients)
             level = {
@@ -673,6 +678,7 @@ def main() -> int:
                 "statuses": statuses,
                 "check": check,
                 "minimal_django": minimal,
+                "minimal_django_asgi": minimal_asgi,
                 "hello_asgi": bare,
                 "hello_asgi_direct": bare_direct,
                 "ballots_vs_minimal": round(vote["rps"] / minimal["rps"], 3),
@@ -683,6 +689,7 @@ def main() -> int:
                 (f"ballots (POST vote, {n} voters)", vote),
                 ("poll page (GET, same voters)", page),
                 ("minimal Django view (nginx → gunicorn)", minimal),
+                ("minimal Django view (nginx → uvicorn ASGI)", minimal_asgi),
                 ("bare ASGI hello-world (nginx → uvicorn)", bare),
                 ("bare ASGI hello-world (uvicorn direct)", bare_direct),
             ):
@@ -753,12 +760,15 @@ def compare_servers(env: dict, run_dir: Path, args, first: Setup, results: dict)
         ("uvicorn ASGI", "uvicorn", cpus, 1),
         ("uvicorn ASGI", "uvicorn", cpus * 2 + 1, 1),
     ]
+    if args.only:
+        configs = [c for c in configs if args.only in c[0]]
     rows = []
     first.stop()
     for label, server, workers, threads in configs:
         args.http_workers, args.threads = workers, threads
         portal = start_portal(env, run_dir, args, http_server=server, prepare=False)
-        django = start_baseline("django", env, run_dir, args) if server == "gunicorn" else None
+        kind = "django" if server == "gunicorn" else "django-asgi"
+        django = start_baseline(kind, env, run_dir, args)
         try:
             for c in args.concurrency:
                 n = args.voters or max(1000, 10 * c)
@@ -771,17 +781,16 @@ def compare_servers(env: dict, run_dir: Path, args, first: Setup, results: dict)
                 connections.close_all()
                 home = fixed_load(f"{portal.url}/", c, args.seconds, args.clients)
                 name = f"{label} ×{workers}" + (f" ({threads} threads)" if threads > 1 else "")
-                for what, m in (("ballots", vote), ("poll page", page), ("home page", home)):
+                measured = [("ballots", vote), ("poll page", page), ("home page", home)]
+                minimal = fixed_load(f"{django.url}/", c, args.seconds, args.clients)
+                measured.append(("minimal Django", minimal))
+                for what, m in measured:
                     rows.append([name, c, what, m["rps"], m["p50"], m["p99"], m["errors"]])
-                if django:
-                    m = fixed_load(f"{django.url}/", c, args.seconds, args.clients)
-                    rows.append(
-                        [name, c, "minimal Django", m["rps"], m["p50"], m["p99"], m["errors"]]
-                    )
+                    # Printed as it goes, so a run cut short still leaves its numbers.
+                    print(f"  {rows[-1]}", flush=True)
                 print(f"{name} C={c}: ballots {vote['rps']}/s check {check}", flush=True)
         finally:
-            if django:
-                django.stop()
+            django.stop()
             portal.stop()
     print()
     print(table(["server", "C", "what", "req/s", "p50 ms", "p99 ms", "errors"], rows))

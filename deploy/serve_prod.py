@@ -174,23 +174,33 @@ def uvicorn_command(port: int, workers: int, *, websockets: bool) -> list[str]:
     return command
 
 
-def commands(args: argparse.Namespace, conf: Path, run_dir: Path) -> dict[str, list[str]]:
+# Django keeps a database connection per thread. Under ASGI every HTTP request runs its
+# view in a thread of its own, so persistent connections pile up until PostgreSQL refuses
+# new ones; the ASGI processes therefore close them after each request.
+ASGI_ENV = {"CONN_MAX_AGE": "0"}
+
+
+def commands(args: argparse.Namespace, conf: Path, run_dir: Path) -> dict[str, tuple[list, dict]]:
+    """name -> (argv, environment overrides)."""
     if args.http_server == "gunicorn":
-        http = [
-            str(BIN / "gunicorn"),
-            "--config",
-            str(DEPLOY / "gunicorn.conf.py"),
-            "portal.wsgi:application",
-        ]
+        http = (
+            [
+                str(BIN / "gunicorn"),
+                "--config",
+                str(DEPLOY / "gunicorn.conf.py"),
+                "portal.wsgi:application",
+            ],
+            {},
+        )
     else:
-        http = uvicorn_command(args.http_port, args.http_workers, websockets=False)
+        http = (uvicorn_command(args.http_port, args.http_workers, websockets=False), ASGI_ENV)
     procs = {
         "http": http,
-        "ws": uvicorn_command(args.ws_port, args.ws_workers, websockets=True),
-        "nginx": [args.nginx, "-e", "stderr", "-p", str(run_dir), "-c", str(conf)],
+        "ws": (uvicorn_command(args.ws_port, args.ws_workers, websockets=True), ASGI_ENV),
+        "nginx": ([args.nginx, "-e", "stderr", "-p", str(run_dir), "-c", str(conf)], {}),
     }
     if not args.no_worker:
-        procs["worker"] = [sys.executable, str(DEPLOY / "periodic.py")]
+        procs["worker"] = ([sys.executable, str(DEPLOY / "periodic.py")], {})
     return procs
 
 
@@ -248,7 +258,7 @@ def wait_healthy(url: str, host: str, timeout: float) -> bool:
 class Supervisor:
     """Runs the processes, restarts one that dies, stops all on SIGTERM/SIGINT."""
 
-    def __init__(self, procs: dict[str, list[str]], env: dict[str, str]):
+    def __init__(self, procs: dict[str, tuple[list, dict]], env: dict[str, str]):
         self.specs = procs
         self.env = env
         self.running: dict[str, subprocess.Popen] = {}
@@ -256,8 +266,9 @@ class Supervisor:
         self.stopping = False
 
     def start(self, name: str) -> None:
+        argv, overrides = self.specs[name]
         self.running[name] = subprocess.Popen(  # noqa: S603 - our own fixed commands
-            self.specs[name], cwd=ROOT, env=self.env
+            argv, cwd=ROOT, env={**self.env, **overrides}
         )
         log("Started", process=name, pid=self.running[name].pid)
 
