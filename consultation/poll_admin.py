@@ -207,13 +207,26 @@ class PollForm(forms.Form):
         self.fields["hall"].queryset = (
             HallPage.objects.filter(halls).select_related("community").order_by("-voting_opens_at")
         )
-        self.fields["scope"].queryset = Area.objects.filter(
-            within, kind__in=[AreaKind.GRID, AreaKind.BUILDING]
-        ).order_by("path")
-        several = len(shown) > 1
-        self.fields["scope"].label_from_instance = lambda a: (
-            a.full_name() if several or a.kind == AreaKind.BUILDING else a.name
+        areas = Area.objects.filter(within, kind__in=[AreaKind.GRID, AreaKind.BUILDING]).order_by(
+            "path"
         )
+        self.fields["scope"].queryset = areas
+        several = len(shown) > 1
+        # Names above each area from one query, not Area.full_name() per option (a
+        # community has over a hundred buildings).
+        names = dict(Area.objects.filter(pk__in=[c.pk for c in shown]).values_list("path", "name"))
+        names.update(areas.filter(kind=AreaKind.GRID).values_list("path", "name"))
+
+        def area_label(area: Area) -> str:
+            grid_depth = area.depth if area.kind == AreaKind.GRID else area.depth - 1
+            parts = []
+            if several:
+                parts.append(names.get(area.path[: (grid_depth - 1) * Area.steplen], ""))
+            if area.kind == AreaKind.BUILDING:
+                parts.append(names.get(area.path[: grid_depth * Area.steplen], ""))
+            return " ".join([*parts, area.name])
+
+        self.fields["scope"].label_from_instance = area_label
         self.fields["hall"].label_from_instance = lambda h: (
             f"{h.title} ({h.community.name})" if several and h.community_id else h.title
         )

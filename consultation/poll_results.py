@@ -556,9 +556,11 @@ def publish_result(*, actor: User, poll: Poll) -> NoticePage:
     Published at once when the actor may publish there; otherwise saved as a draft and
     submitted to the community's moderation workflow (if it has one). Only once per poll.
     """
+    # Only the poll row is locked: hall and notice are nullable, and PostgreSQL cannot lock
+    # the nullable side of an outer join.
     poll = (
-        Poll.objects.select_for_update()
-        .select_related("community", "hall", "result_notice")
+        Poll.objects.select_for_update(of=("self",))
+        .select_related("community", "hall")
         .get(pk=poll.pk)
     )
     if not may_manage_poll(actor, poll):
