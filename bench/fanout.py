@@ -529,11 +529,13 @@ class Clients:
 # --- app servers ----------------------------------------------------------------------
 
 
-def server_command(kind: str, port: int) -> list[str]:
+def server_command(kind: str, port: int, env: dict[str, str]) -> list[str]:
     if kind == "uvicorn":
         return [
             "uvicorn", "portal.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-            "--loop", "uvloop", "--http", "httptools", "--ws", "websockets",
+            "--loop", "uvloop", "--http", "httptools",
+            "--ws", env.get("FANOUT_WS", "websockets"),
+            "--ws-per-message-deflate", env.get("FANOUT_DEFLATE", "true"),
             "--lifespan", "off", "--no-access-log", "--log-level", "warning",
             "--backlog", "4096",
         ]  # fmt: skip
@@ -549,7 +551,7 @@ def start_app_server(kind: str, port: int, env: dict[str, str], log: Path) -> su
         # CPU per function (pyinstrument's wall clock hides it behind the event loop).
         command += ["cProfile", "-o", str(log.with_suffix(".prof")), "-m"]
     process = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
-        command + server_command(kind, port),
+        command + server_command(kind, port, env),
         cwd=ROOT,
         env=env,
         stdout=log.open("w"),
@@ -650,7 +652,10 @@ def run_app(
     cpu = cpu_seconds(pids), cpu_seconds(client_pids)
     portal.vote_burst(range(SPACED, SPACED + BURST))
     result = summarise(settled(clients), portal.published, size)
+    burst = [portal.published[n] for n in range(SPACED + 1, SPACED + BURST + 1)]
     result.update(
+        publish_spread_s=max(burst) - min(burst),
+        load=os.getloadavg()[0],
         ready=ok,
         failed=failed,
         connect_s=connect_s,
@@ -680,7 +685,7 @@ def run_bare(ports: list[int], size: int, workers: int) -> dict:
     asyncio.run(bare_trigger(ports, published, range(1, SPACED + 1), gap))
     asyncio.run(bare_trigger(ports, published, range(SPACED + 1, SPACED + BURST + 1), 0))
     result = summarise(settled(clients), published, size)
-    result.update(ready=ok, failed=failed, connect_s=connect_s)
+    result.update(ready=ok, failed=failed, connect_s=connect_s, load=os.getloadavg()[0])
     clients.kill()
     return result
 
@@ -764,8 +769,8 @@ def run_faults(portal, ports, servers, redis, size, workers, kind, env, logs) ->
 def table(rows: list[tuple[str, dict]], bare: dict[int, dict]) -> str:
     head = (
         "| server | S | ready | p50 ms | p95 ms | p99 ms | last socket ms (median / worst) "
-        "| lost | deliveries/s (burst) | × bare | stale in Redis after drop |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| lost | deliveries/s (burst) | × bare | stale in Redis after drop | load |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     body = []
     for name, r in rows:
@@ -785,7 +790,7 @@ def table(rows: list[tuple[str, dict]], bare: dict[int, dict]) -> str:
             f"| {name} | {r['sockets']} | {r['ready']} | {ms(r['p50'])} | {ms(r['p95'])} "
             f"| {ms(r['p99'])} | {ms(r['last_median'])} / {ms(r['last_max'])} "
             f"| {r['lost']}/{r['expected']} | {r['burst_deliveries_per_s']:.0f} | {ratio} "
-            f"| {stale} |"
+            f"| {stale} | {r['load']:.1f} |"
         )
     return head + "\n".join(body)
 
@@ -800,6 +805,15 @@ def main() -> None:
     parser.add_argument("--faults", action="store_true", help="run the fault scenarios only")
     parser.add_argument("--fault-sockets", type=int, default=300)
     parser.add_argument("--skip-bare", action="store_true")
+    parser.add_argument(
+        "--ws",
+        choices=["websockets", "websockets-sansio", "wsproto"],
+        default="websockets",
+        help="uvicorn's WebSocket implementation",
+    )
+    parser.add_argument(
+        "--no-deflate", action="store_true", help="uvicorn: no per-message compression"
+    )
     parser.add_argument(
         "--profile", choices=["pyinstrument", "cprofile"], help="profile the app servers"
     )
@@ -817,6 +831,8 @@ def main() -> None:
         redis_url = redis.url
     database_url = prepare_database(args.pg)
     env = server_env(database_url, redis_url, secrets.token_urlsafe(48))
+    env["FANOUT_WS"] = args.ws
+    env["FANOUT_DEFLATE"] = "false" if args.no_deflate else "true"
     if args.profile:
         env["FANOUT_PROFILE"] = args.profile
     portal = Portal(env)
@@ -832,7 +848,8 @@ def main() -> None:
     urls = [f"ws://127.0.0.1:{p}/ws/live/" for p in ports]
     bare_procs: list[multiprocessing.Process] = []
     print(
-        f"fan-out: {os.cpu_count()} cores shared by 2 {args.server} processes, "
+        f"fan-out: {os.cpu_count()} cores (load {os.getloadavg()[0]:.1f}) shared by "
+        f"2 {args.server} processes, "
         f"{args.workers} client processes, Redis and PostgreSQL; fd limit {limit}; "
         f"logs in {logdir}",
         flush=True,
@@ -849,7 +866,10 @@ def main() -> None:
         bare: dict[int, dict] = {}
         for size in sizes:
             result = run_app(portal, urls, size, args.workers, redis_url, [s.pid for s in servers])
-            rows.append((f"{args.server} ×2 + Redis Pub/Sub", result))
+            name = args.server if args.server == "daphne" else f"uvicorn ({args.ws})"
+            if args.no_deflate:
+                name += ", no deflate"
+            rows.append((f"{name} ×2 + Redis Pub/Sub", result))
             print(json.dumps({"app": result}, default=str), flush=True)
         for server in servers:
             stop(server, signal.SIGINT)

@@ -7,6 +7,7 @@ reads: every change goes through a service, which publishes after commit.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -20,6 +21,82 @@ logger = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS = 32
 MAX_MESSAGE_BYTES = 4096
+HEARTBEAT_SECONDS = 2.0
+
+
+class LayerWatch:
+    """Notices, for one server process, when the channel layer may have lost events.
+
+    Redis Pub/Sub delivers at most once: while a connection to Redis is down (Redis
+    restarted, or it dropped a subscriber that fell behind) events vanish, and the
+    layer later resubscribes without telling anyone. So every few seconds the process
+    sends itself a numbered heartbeat through the layer; a gap in the numbers means
+    messages were lost, and every socket of the process gets a fresh snapshot of its
+    topics, just as after a reconnect. Nothing is sent while no socket subscribes.
+    """
+
+    def __init__(self, layer) -> None:
+        self.layer = layer
+        self.loop = asyncio.get_running_loop()
+        self.consumers: set[LiveConsumer] = set()
+        self.task: asyncio.Task | None = None
+
+    def watch(self, consumer: LiveConsumer) -> None:
+        self.consumers.add(consumer)
+        if self.task is None or self.task.done():
+            self.task = self.loop.create_task(self._run())
+
+    def forget(self, consumer: LiveConsumer) -> None:
+        self.consumers.discard(consumer)
+        if not self.consumers and self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def _run(self) -> None:
+        try:
+            channel = await self.layer.new_channel("live-watch.")
+        except Exception:
+            # Redis is down; the next subscribe starts the watch again.
+            logger.warning("Live layer unreachable; events are not watched for loss")
+            return
+        received = asyncio.ensure_future(self._receive(channel))
+        sent, failing = 0, False
+        try:
+            while True:
+                sent += 1
+                try:
+                    await self.layer.send(channel, {"type": "live.heartbeat", "n": sent})
+                    failing = False
+                except Exception:
+                    if not failing:
+                        logger.warning("Live layer unreachable; snapshots follow its return")
+                    failing = True
+                await asyncio.sleep(HEARTBEAT_SECONDS)
+        finally:
+            received.cancel()
+
+    async def _receive(self, channel: str) -> None:
+        last = 0
+        while True:
+            n = (await self.layer.receive(channel))["n"]
+            lost, last = n - last - 1, n
+            if lost > 0:
+                logger.warning("Live layer lost messages; sending fresh snapshots")
+                for consumer in list(self.consumers):
+                    try:
+                        await consumer.refresh()
+                    except Exception:
+                        logger.info("Could not refresh a live socket", exc_info=True)
+
+
+_watch: LayerWatch | None = None
+
+
+def layer_watch(layer) -> LayerWatch:
+    global _watch
+    if _watch is None or _watch.loop is not asyncio.get_running_loop() or _watch.layer is not layer:
+        _watch = LayerWatch(layer)
+    return _watch
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -55,6 +132,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _leave_all(self) -> None:
         topics, self.topics = self.topics, set()
+        if topics:
+            layer_watch(self.channel_layer).forget(self)
         for topic in topics:
             try:
                 await self.channel_layer.group_discard(live.group_name(topic), self.channel_name)
@@ -101,13 +180,25 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # as well (at worst twice), never not at all.
         await self.channel_layer.group_add(live.group_name(topic), self.channel_name)
         self.topics.add(topic)
+        layer_watch(self.channel_layer).watch(self)
         data = await database_sync_to_async(kind.snapshot)(user, key)
         await self._send({"type": "snapshot", "topic": topic, "data": data})
+
+    async def refresh(self) -> None:
+        """A fresh snapshot of every topic, after events may have been lost."""
+        user = self.scope.get("user")
+        for topic in list(self.topics):
+            kind, key = live.resolve(topic)
+            data = await database_sync_to_async(kind.snapshot)(user, key)
+            if topic in self.topics:
+                await self._send({"type": "snapshot", "topic": topic, "data": data})
 
     async def _unsubscribe(self, topic: str) -> None:
         if topic in self.topics:
             self.topics.discard(topic)
             await self.channel_layer.group_discard(live.group_name(topic), self.channel_name)
+            if not self.topics:
+                layer_watch(self.channel_layer).forget(self)
         await self._send({"type": "unsubscribed", "topic": topic})
 
     async def live_event(self, message: dict) -> None:
