@@ -2,7 +2,9 @@
 
 - ``publish_scheduled`` (Wagtail): publishes and expires scheduled notices, every 5 min;
 - ``notify_hall_phases``: tells followers that a hall moved to its next phase, every 10 min;
-- ``send_shift_reminders``: the day-before e-mail to volunteers, every 15 min.
+- ``send_shift_reminders``: the day-before e-mail to volunteers, every 15 min;
+- ``close_due_polls``: closes polls whose voting time is over and stores the outcome,
+  every minute.
 
 Each run takes a PostgreSQL advisory lock named after the job, so with this worker on
 several app hosts a job still runs on one host at a time. Start it with the production
@@ -11,6 +13,7 @@ environment: ``python deploy/periodic.py`` (``deploy/serve_prod.py`` does).
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import signal
@@ -34,6 +37,7 @@ from django.db import close_old_connections, connection  # noqa: E402
 logger = logging.getLogger("portal.periodic")
 
 JOBS: list[tuple[str, int]] = [
+    ("close_due_polls", 60),
     ("publish_scheduled", 5 * 60),
     ("notify_hall_phases", 10 * 60),
     ("send_shift_reminders", 15 * 60),
@@ -73,10 +77,17 @@ def run_job(name: str) -> None:
             if not mine:
                 logger.info("Job skipped, running elsewhere", extra={"job": name})
                 return
-            call_command(name, verbosity=0)
+            # The commands print a one-line summary; it goes into the JSON log entry
+            # rather than onto standard output as loose text.
+            output = io.StringIO()
+            call_command(name, verbosity=0, stdout=output)
         logger.info(
             "Job done",
-            extra={"job": name, "duration_ms": round((time.monotonic() - started) * 1000)},
+            extra={
+                "job": name,
+                "duration_ms": round((time.monotonic() - started) * 1000),
+                "output": output.getvalue().strip(),
+            },
         )
     except Exception:
         # One failing job must not stop the others; the next round tries again.
