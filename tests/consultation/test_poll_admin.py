@@ -535,3 +535,82 @@ def test_hall_page_of_another_community_is_not_offered(client, db):
     add_hall(site.community_page, title="甲社区的议事厅")
     html = login(client, other_staff).get("/admin/polls/new/").content.decode()
     assert "甲社区的议事厅" not in html and site.hall.title not in html
+
+
+def test_poll_forms_refuse_a_post_without_the_csrf_token(district, people):
+    from django.test import Client
+
+    poll = make_poll(district)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["staff"])
+    assert client.post(f"{detail_url(poll)}close/", {"early": "1"}).status_code == 403
+    assert (
+        client.post("/admin/polls/new/", form_data(community=district.community_a.pk)).status_code
+        == 403
+    )
+    assert Poll.objects.get(pk=poll.pk).closed_at is None and Poll.objects.count() == 1
+    assert "csrfmiddlewaretoken" in client.get(f"{detail_url(poll)}end-early/").content.decode()
+
+
+def test_breakdown_takes_the_same_few_queries_however_many_ballots(
+    district, people, django_assert_max_num_queries
+):
+    from consultation.poll_results import breakdown
+
+    poll = make_poll(district, unit="household")
+    ps.cast_ballot(voter=people["alice"], poll=poll, option_ids=[opts(poll)[0]])
+    for n in range(12):
+        home = Household.objects.create(
+            unit=district.household(district.community_a, 2, "101").unit, label=f"2{n:02d}"
+        )
+        ps.cast_ballot(
+            voter=people["staff"],
+            poll=poll,
+            option_ids=[opts(poll)[n % 3]],
+            paper_household=home,
+            paper_name=f"住户{n}",
+        )
+    with django_assert_max_num_queries(6):
+        result = breakdown(poll)
+    assert sum(row.ballots for row in result.grids) == 13
+
+
+def test_paper_ballot_of_a_household_poll_may_name_one_of_its_residents(client, district, people):
+    poll = make_poll(district, unit="household")
+    login(client, people["staff"])
+    client.post(
+        f"{detail_url(poll)}paper/",
+        {
+            "household": district.household(district.community_a, 1, "102").pk,
+            "resident": people["bob"].pk,
+            "choices": opts(poll)[2],
+        },
+    )
+    ballot = Ballot.objects.get()
+    assert (ballot.voter, ballot.unit_key) == (people["bob"], f"h:{ballot.household_id}")
+
+
+def test_after_a_refused_paper_ballot_the_household_form_is_still_there(client, district, people):
+    poll = make_poll(district)
+    login(client, people["staff"])
+    home = district.household(district.community_a, 1, "101")
+    response = client.post(
+        f"{detail_url(poll)}paper/", {"household": home.pk, "resident": people["alice"].pk}
+    )
+    html = response.content.decode()
+    # The choice was missing; who it was for is kept, and the search form leaves this URL.
+    assert f'value="{people["alice"].pk}" checked' in html
+    assert f'action="{detail_url(poll)}#paper"' in html
+    assert not Ballot.objects.exists()
+
+
+def test_street_admin_chooses_among_the_communities_below(client, district):
+    admin = staff_of(district.street_a, role="street_admin")
+    login(client, admin)
+    html = client.get("/admin/polls/new/").content.decode()
+    assert "甲社区" in html and "乙社区" in html and "丙社区" not in html
+    assert "甲社区 第1网格 1号楼" in html
+    narrowed = client.get("/admin/polls/new/", {"community": district.community_b.pk})
+    grid_a, grid_b = district.grid(district.community_a), district.grid(district.community_b)
+    assert f'value="{grid_b.pk}"' in narrowed.content.decode()
+    assert f'value="{grid_a.pk}"' not in narrowed.content.decode()
