@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from wagtail.coreutils import find_available_slug
 from wagtail.rich_text import RichText
 
@@ -75,7 +76,7 @@ def status_label(poll: Poll, now: datetime | None = None) -> str:
         return _("Closed: %(outcome)s") % {"outcome": outcome}
     return {
         Status.UPCOMING: _("Not open yet"),
-        Status.OPEN: _("Open"),
+        Status.OPEN: pgettext("poll status", "Open"),
         Status.COUNTING: _("Voting over, not yet counted"),
     }[status]
 
@@ -416,7 +417,14 @@ def export_rows(poll: Poll) -> Iterator[list]:
     yield [_("Outcome"), data.outcome or "—"]
     yield []
     entries = vote_entries(poll)
-    place = [_("Grid"), _("Building"), _("Unit"), _("Room"), _("Voter"), _("Name on paper")]
+    place = [
+        _("Grid"),
+        _("Building"),
+        pgettext("part of a building", "Unit"),
+        _("Room"),
+        _("Voter"),
+        _("Name on paper"),
+    ]
     if poll.is_secret:
         # Who took part, never what they chose: there is no choice column at all.
         yield [_("Participation")]
