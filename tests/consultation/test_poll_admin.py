@@ -153,6 +153,9 @@ def test_creating_a_poll_through_the_form_reads_times_as_beijing_time(client, di
     assert [o.label for o in poll.options.order_by("position")] == ["方案一", "方案二"]
     assert list(poll.scope.all()) == [district.grid(district.community_a, 2)]
     assert (poll.quorum_percent, poll.created_by) == (50, people["staff"])
+    html = client.get(detail_url(poll)).content.decode()
+    assert "Not open yet" in html and "2026-12-01 08:00" in html
+    assert "Paper ballots are entered while voting is open." in html
 
 
 def test_for_against_poll_ignores_the_options_box(client, district, people):
