@@ -46,7 +46,7 @@ def body_text(notice: NoticePage) -> str:
     return str(notice.body.render_as_block()) + notice.search_text
 
 
-def test_result_notice_is_published_under_the_communitys_notice_list(site):
+def test_result_notice_is_published_under_the_communitys_notice_list(site, client):
     poll = closed_poll(site, quorum_percent=50)
     notice = publish_result(actor=site.staff, poll=poll)
     index = NoticeIndexPage.objects.child_of(site.community_page).get()
@@ -61,6 +61,8 @@ def test_result_notice_is_published_under_the_communitys_notice_list(site):
     for piece in (passed, half, "100.0", "50%", "66.67", "方案一", "方案二"):
         assert piece in text, piece
     assert f"/polls/{poll.pk}/" in text
+    page = client.get(notice.url)
+    assert page.status_code == 200 and "方案一" in page.content.decode()
 
 
 def test_result_of_a_hall_poll_carries_the_minutes_and_marks_the_hall(site):
