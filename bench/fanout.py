@@ -594,6 +594,7 @@ def summarise(sockets: list[dict], published: dict[int, float], size: int) -> di
         "expected": len(sockets) * (SPACED + BURST),
         "burst_deliveries_per_s": len(burst_arrivals) / burst_seconds if burst_arrivals else 0,
         "burst_seconds": burst_seconds,
+        "burst_lost": len(sockets) * BURST - len(burst_arrivals),
         "closed_early": sum(1 for s in sockets if s["closes"]),
         "close_codes": sorted({s["close_code"] for s in sockets if s["closes"]}, key=str),
     }
@@ -676,16 +677,23 @@ def run_app(
     return result
 
 
-def run_bare(ports: list[int], size: int, workers: int) -> dict:
+def run_bare(ports: list[int], size: int, workers: int, pids: list[int]) -> dict:
     urls = [f"ws://127.0.0.1:{p}/live" for p in ports]
     clients = Clients(urls, size, "poll:0", "", workers)
     ok, failed, connect_s = clients.wait_ready()
     published: dict[int, float] = {}
     gap = gap_for(size)
     asyncio.run(bare_trigger(ports, published, range(1, SPACED + 1), gap))
+    cpu = cpu_seconds(pids)
     asyncio.run(bare_trigger(ports, published, range(SPACED + 1, SPACED + BURST + 1), 0))
     result = summarise(settled(clients), published, size)
-    result.update(ready=ok, failed=failed, connect_s=connect_s, load=os.getloadavg()[0])
+    result.update(
+        ready=ok,
+        failed=failed,
+        connect_s=connect_s,
+        load=os.getloadavg()[0],
+        server_cpu_s=cpu_seconds(pids) - cpu,
+    )
     clients.kill()
     return result
 
@@ -769,8 +777,9 @@ def run_faults(portal, ports, servers, redis, size, workers, kind, env, logs) ->
 def table(rows: list[tuple[str, dict]], bare: dict[int, dict]) -> str:
     head = (
         "| server | S | ready | p50 ms | p95 ms | p99 ms | last socket ms (median / worst) "
-        "| lost | deliveries/s (burst) | × bare | stale in Redis after drop | load |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| lost | deliveries/s (burst) | × bare | server CPU µs per delivery "
+        "| stale in Redis after drop | load |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     body = []
     for name, r in rows:
@@ -786,11 +795,13 @@ def table(rows: list[tuple[str, dict]], bare: dict[int, dict]) -> str:
             if "stale" in r
             else "—"
         )
+        received = r["sockets"] * BURST - r["burst_lost"]
+        cost = f"{r['server_cpu_s'] / received * 1e6:.0f}" if received > 0 else "—"
         body.append(
             f"| {name} | {r['sockets']} | {r['ready']} | {ms(r['p50'])} | {ms(r['p95'])} "
             f"| {ms(r['p99'])} | {ms(r['last_median'])} / {ms(r['last_max'])} "
             f"| {r['lost']}/{r['expected']} | {r['burst_deliveries_per_s']:.0f} | {ratio} "
-            f"| {stale} | {r['load']:.1f} |"
+            f"| {cost} | {stale} | {r['load']:.1f} |"
         )
     return head + "\n".join(body)
 
@@ -888,7 +899,7 @@ def main() -> None:
                             break
                     time.sleep(0.1)
             for size in sizes:
-                result = run_bare(bare_ports, size, args.workers)
+                result = run_bare(bare_ports, size, args.workers, [p.pid for p in bare_procs])
                 bare[size] = result
                 rows.append(("websockets (bare)", result))
                 print(json.dumps({"bare": result}, default=str), flush=True)
