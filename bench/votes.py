@@ -619,8 +619,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=2, help="load-client processes")
     parser.add_argument("--seconds", type=float, default=6.0, help="per baseline measurement")
     parser.add_argument("--http-server", default="gunicorn", choices=["gunicorn", "uvicorn"])
-    parser.add_argument("--http-workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
-    parser.add_argument("--threads", type=int, default=1)
+    # The production defaults (deploy/serve_prod.py): gthread, cores + 1 workers × 4 threads.
+    parser.add_argument("--http-workers", type=int, default=(os.cpu_count() or 1) + 1)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--no-fault", action="store_true")
     parser.add_argument("--fault-concurrency", type=int, default=50)
     parser.add_argument("--fault-voters", type=int, default=4000)

@@ -8,11 +8,13 @@ them the same way. WebSockets never reach these workers: nginx sends /ws/ to the
 import os
 
 bind = os.environ.get("PORTAL_HTTP_BIND", "127.0.0.1:8001")
-# Sync workers by default: a view holds its worker for the whole request, so the
-# number of workers is the number of requests in flight. Threads (gthread) let a
-# worker overlap requests that wait on PostgreSQL; the benchmark picks the mix.
-workers = int(os.environ.get("GUNICORN_WORKERS", str((os.cpu_count() or 1) * 2 + 1)))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Threaded workers (gthread): cores + 1 processes with 4 threads each. Measured against
+# sync workers (2 × cores + 1) with bench/votes.py --compare-servers: about twice the
+# requests per second for a minimal view and more ballots and pages at C = 200, mostly
+# because gthread workers keep nginx's upstream connections alive and sync workers
+# close every connection after one request.
+workers = int(os.environ.get("GUNICORN_WORKERS", str((os.cpu_count() or 1) + 1)))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread" if threads > 1 else "sync"
 # A request stuck longer than this is killed and logged; nginx gives up at 60 s.
 timeout = 30

@@ -328,8 +328,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="gunicorn",
         help="gunicorn WSGI workers (default, fastest in bench/votes.py) or uvicorn ASGI",
     )
-    parser.add_argument("--http-workers", type=int, default=cpus * 2 + 1)
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    # gthread workers, cores + 1 of them with 4 threads: the fastest mix measured
+    # (bench/README.md).
+    parser.add_argument("--http-workers", type=int, default=cpus + 1)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--ws-workers", type=int, default=cpus)
     parser.add_argument("--env-file", help="KEY=VALUE lines; the real environment wins")
     parser.add_argument("--run-dir", help="nginx config, pid and temp files")
