@@ -7,4 +7,11 @@ class ConsultationConfig(AppConfig):
     verbose_name = _("Deliberation halls")
 
     def ready(self) -> None:
-        from . import live  # noqa: F401  (registers the hall topic)
+        from . import (
+            live,  # noqa: F401  (registers the hall topic)
+            poll_results,
+        )
+
+        # Connected at start-up, not with the admin hooks, so a result notice approved
+        # from anywhere (admin, shell, scheduled publishing) marks its hall.
+        poll_results.connect_signals()

@@ -7,11 +7,8 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from portal.permissions import Action
 from portal.wagtail_hooks import ScopedMenuItem
 
-from . import admin_views, poll_admin, poll_results
+from . import admin_views, poll_admin
 from .models import BlockedWord
-
-# A result notice approved through moderation marks its hall when it goes live.
-poll_results.connect_signals()
 
 
 @hooks.register("register_admin_urls")
