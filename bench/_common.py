@@ -1,4 +1,4 @@
-"""Small helpers shared by the benchmark scripts: ports, percentiles, tables, machine load."""
+"""Small functions shared by the benchmark scripts: ports, percentiles, tables, machine load."""
 
 from __future__ import annotations
 
