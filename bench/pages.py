@@ -42,7 +42,8 @@ DB_NAME = "portal_bench"
 MARK = "基准"  # prefixes every fixture this script adds, so a rerun finds them
 
 
-def setup_django() -> None:
+def setup_django():
+    """Point Django at the benchmark database; return the Redis process started for it."""
     os.environ.update(
         DJANGO_SETTINGS_MODULE="portal.settings.production",
         SECRET_KEY="pages-benchmark-" + "k" * 50,
@@ -55,8 +56,18 @@ def setup_django() -> None:
         CONN_MAX_AGE="60",
         LOG_LEVEL="WARNING",
     )
-    # The same cache the production setup uses (Redis when REDIS_URL is set).
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # The same cache backend as production, on a Redis of our own: a shared one would
+    # mix this database's cached site roots with another site's.
+    redis_proc = None
+    if "REDIS_URL" not in os.environ:
+        import tempfile
+
+        from _common import free_port
+        from votes import start_redis
+
+        port = free_port()
+        redis_proc = start_redis(port, Path(tempfile.mkdtemp(prefix="portal-pages-")))
+        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
     import psycopg
 
     with psycopg.connect(
@@ -71,6 +82,7 @@ def setup_django() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("seed_demo", verbosity=0)
+    return redis_proc
 
 
 def fixtures() -> dict:
@@ -250,7 +262,15 @@ def main() -> int:
     parser.add_argument("--profile-dir", default=str(Path.cwd()))
     args = parser.parse_args()
 
-    setup_django()
+    redis_proc = setup_django()
+    try:
+        return run(args)
+    finally:
+        if redis_proc is not None:
+            redis_proc.stop()
+
+
+def run(args) -> int:
     from django.test import Client
 
     data = fixtures()
