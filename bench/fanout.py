@@ -47,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,7 +58,7 @@ SPACED = 10  # ballots cast one after another, for latency
 BURST = 10  # ballots cast back to back, for throughput
 
 
-# --- small helpers -------------------------------------------------------------------
+# --- small utilities -----------------------------------------------------------------
 
 
 def raise_fd_limit() -> int:
@@ -269,7 +270,7 @@ class Portal:
                 decided_at=timezone.now(),
             )
             self.voters.append(voter)
-        # Every bench socket carries the staff member's session, as a logged-in browser would.
+        # Every bench socket carries the staff member's login cookie, as a browser would.
         client = Client()
         client.force_login(self.staff)
         self.cookie = f"sessionid={client.cookies['sessionid'].value}"
@@ -440,7 +441,8 @@ def client_process(conn, specs: list[list[str]], topic: str, cookie: str, reconn
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in sockets)), 180)
         ok = sum(1 for s in sockets if s.ready.is_set() and not s.error)
-        conn.send(("ready", ok, len(sockets) - ok, time.monotonic() - started))
+        why = Counter(s.error or "no snapshot" for s in sockets if s.error or not s.ready.is_set())
+        conn.send(("ready", ok, len(sockets) - ok, time.monotonic() - started, dict(why)))
         while True:
             command = await loop.run_in_executor(None, conn.recv)
             if command == "report":
@@ -505,9 +507,11 @@ class Clients:
     def wait_ready(self) -> tuple[int, int, float]:
         ok = failed = 0
         seconds = 0.0
+        self.why: Counter = Counter()
         for pipe in self.pipes:
-            _, n_ok, n_failed, took = pipe.recv()
+            _, n_ok, n_failed, took, why = pipe.recv()
             ok, failed, seconds = ok + n_ok, failed + n_failed, max(seconds, took)
+            self.why.update(why)
         return ok, failed, seconds
 
     def report(self) -> list[dict]:
@@ -656,6 +660,7 @@ def run_app(
     burst = [portal.published[n] for n in range(SPACED + 1, SPACED + BURST + 1)]
     result.update(
         publish_spread_s=max(burst) - min(burst),
+        not_subscribed=dict(clients.why),
         load=os.getloadavg()[0],
         ready=ok,
         failed=failed,

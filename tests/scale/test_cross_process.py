@@ -66,7 +66,7 @@ def servers(django_db_setup):
             server.stop()
 
 
-def session_cookie(user) -> str:
+def login_cookie(user) -> str:
     client = Client()
     client.force_login(user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
@@ -151,18 +151,18 @@ def test_ballot_on_one_process_reaches_a_subscriber_of_the_other_who_catches_up_
     )
     first, second = poll.options.order_by("position").values_list("pk", flat=True)
     topic = ps.poll_topic(poll.pk)
-    watcher = session_cookie(carol)
+    watcher = login_cookie(carol)
 
     with subscribed(b, watcher, topic) as (ws, snapshot):
         assert snapshot["ballots"] == 0
-        vote_over_http(a, session_cookie(alice), poll.pk, first)
+        vote_over_http(a, login_cookie(alice), poll.pk, first)
         event = next_event(ws)
     assert event["poll"] == poll.pk
     assert event["ballots"] == 1
     assert {o["id"]: o["votes"] for o in event["options"]} == {first: 1, second: 0}
 
     # While the watcher is away, Bob votes on process B; nobody is subscribed to hear it.
-    vote_over_http(b, session_cookie(bob), poll.pk, second)
+    vote_over_http(b, login_cookie(bob), poll.pk, second)
 
     # Back on the other process, the snapshot alone brings the watcher up to date.
     with subscribed(a, watcher, topic) as (ws, snapshot):
