@@ -94,3 +94,6 @@ LOGGING = {
         "uvicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Live events leave from one long-lived sender thread per process, off the request path.
+LIVE_PUBLISH_IN_BACKGROUND = env_bool("LIVE_PUBLISH_IN_BACKGROUND", True)
