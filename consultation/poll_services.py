@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from portal import live
 from portal.models import Area, Household, ResidentProfile, ResidentStatus, User
-from portal.permissions import Action, can, resident_unit_path
+from portal.permissions import Action, can
 
 from .models import HallPage
 from .polls import (
@@ -183,6 +184,32 @@ def live_snapshot(poll: Poll, user=None, *, with_eligible: bool = True) -> dict:
     return data
 
 
+def _publish_tally(poll_id: int) -> None:
+    """After commit, send the poll's counts as the least privileged reader sees them.
+
+    Read after commit rather than inside the casting transaction, so the poll row's lock
+    is not held for it; one query; the newest tally replaces any still waiting to go.
+    """
+
+    def send() -> None:
+        rows = list(
+            Option.objects.filter(poll_id=poll_id)
+            .order_by("position", "id")
+            .values_list(
+                "id", "votes", "poll__ballots_count", "poll__closed_at", "poll__results_visibility"
+            )
+        )
+        if not rows:
+            return
+        _id, _votes, ballots, closed_at, visibility = rows[0]
+        event: dict = {"poll": poll_id, "ballots": ballots, "closed": closed_at is not None}
+        if closed_at is not None or visibility != ResultsVisibility.AFTER_CLOSE:
+            event["options"] = [{"id": i, "votes": v} for i, v, *_rest in rows]
+        live.publish(poll_topic(poll_id), event, latest_only=True)
+
+    transaction.on_commit(send)
+
+
 def _publish(poll: Poll) -> None:
     # Built inside the transaction, so it shows this change; sent after commit to every
     # subscriber, so it is built as for the least privileged reader.
@@ -298,14 +325,49 @@ def create_poll(
 # --- casting -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Fixed:
+    """What never changes once a poll exists: the scope's paths and the option ids."""
+
+    scope_paths: tuple[str, ...]
+    option_ids: frozenset[int]
+
+
+_fixed_cache: dict[tuple[int, datetime], _Fixed] = {}
+
+
+def _fixed(poll: Poll) -> _Fixed:
+    # Scope and options are set by create_poll and never edited, so each process reads
+    # them once per poll instead of on every ballot. Keyed with the creation time too,
+    # as a test database may hand out the same id again.
+    key = (poll.pk, poll.created_at)
+    fixed = _fixed_cache.get(key)
+    if fixed is None:
+        if len(_fixed_cache) > 1000:
+            _fixed_cache.clear()
+        fixed = _Fixed(
+            scope_paths=tuple(a.path for a in poll.scope_areas()),
+            option_ids=frozenset(poll.options.values_list("pk", flat=True)),
+        )
+        _fixed_cache[key] = fixed
+    return fixed
+
+
 def _eligible_household(user: User, poll: Poll) -> Household:
-    """The household `user` votes for, or a ValidationError saying why not."""
-    if resident_unit_path(user) is None:
+    """The household `user` votes for, or a ValidationError saying why not (one query)."""
+    profile = (
+        ResidentProfile.objects.select_related("household__unit")
+        .filter(user_id=user.pk, user__is_active=True, status=ResidentStatus.VERIFIED)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if profile is None:
         raise ValidationError(
             _("Only residents whose household has been verified by community staff can vote.")
         )
-    household = user.resident_profile.household
-    if not in_poll_scope(household, poll):
+    household = profile.household
+    if not household.unit.path.startswith(_fixed(poll).scope_paths):
         raise ValidationError(_("Your home lies outside the area that votes in this poll."))
     return household
 
@@ -322,9 +384,10 @@ def _picked(poll: Poll, option_ids: Iterable) -> list[Option]:
         ids = sorted({int(i) for i in option_ids})
     except (TypeError, ValueError):
         raise ValidationError(_("Choose from this poll's options.")) from None
-    options = list(Option.objects.filter(poll=poll, pk__in=ids).order_by("pk"))
-    if len(options) != len(ids):
+    if not set(ids) <= _fixed(poll).option_ids:
         raise ValidationError(_("Choose from this poll's options."))
+    # Only the ids are used from here on; model instances compare by primary key.
+    options = [Option(pk=i, poll_id=poll.pk) for i in ids]
     if poll.kind != PollKind.MULTIPLE:
         if len(ids) != 1:
             raise ValidationError(_("Choose exactly one option."))
@@ -460,17 +523,26 @@ def cast_ballot(
             bisect.insort(box.ballots, [o.pk for o in options])
             box.save(update_fields=["ballots"])
         else:
+            try:
+                # Insert first: a new ballot, the common case, needs no lookup. The
+                # unique constraint sends a second ballot for the unit to the change path.
+                with transaction.atomic():
+                    ballot = Ballot.objects.create(cast_at=now, **recorded)
+            except IntegrityError:
+                ballot = None
             existing = (
-                Ballot.objects.select_for_update().filter(poll=poll, unit_key=unit_key).first()
+                None
+                if ballot is not None
+                else Ballot.objects.select_for_update().filter(poll=poll, unit_key=unit_key).first()
             )
-            if existing is None:
-                try:
-                    with transaction.atomic():
-                        ballot = Ballot.objects.create(cast_at=now, **recorded)
-                except IntegrityError:
-                    raise ValidationError(taken) from None
-                ballot.options.set(options)
+            if ballot is not None:
+                Ballot.options.through.objects.bulk_create(
+                    Ballot.options.through(ballot_id=ballot.pk, option_id=o.pk) for o in options
+                )
                 _count(poll, options, area, 1, new_unit=True, now=now)
+            elif existing is None:
+                # The other ballot went away between our insert and our look-up.
+                raise ValidationError(taken)
             else:
                 # Only the same voter may change, and an online ballot never replaces a
                 # paper one (nor the other way round): one unit, one counted ballot.
@@ -495,13 +567,13 @@ def cast_ballot(
                     Option.objects.filter(pk__in=[o.pk for o in added]).update(
                         votes=F("votes") + 1, area_sum=F("area_sum") + area
                     )
-                existing.options.set(options)
+                existing.options.set([o.pk for o in options])
                 existing.changed_at = now
                 if paper:
                     existing.recorded_by = recorder
                 existing.save(update_fields=["changed_at", "recorded_by", "voter_name"])
                 ballot = existing
-        _publish(poll)
+        _publish_tally(poll.pk)
     return ballot
 
 
