@@ -189,11 +189,17 @@ def poll_detail(request: HttpRequest, poll_id: int) -> HttpResponse:
 def vote(request: HttpRequest, poll_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("consultation:poll", args=[poll_id]))
-    poll = _readable_poll(request, poll_id)
+    poll = get_object_or_404(Poll.objects.select_related("community", "hall"), pk=poll_id)
     picked = request.POST.getlist("option")
     try:
+        # cast_ballot checks that the voter is a verified resident in the poll's scope,
+        # which includes the right to read it: the read check is needed only on refusal.
         ps.cast_ballot(voter=request.user, poll=poll, option_ids=picked)
     except ValidationError as error:
+        if not ps.may_read_poll(request.user, poll):
+            raise PermissionDenied(
+                _("Only residents of this community can see this poll.")
+            ) from None
         # Shown on the page itself, with the voter's picks kept, and nothing stored.
         context = poll_context(request, poll, chosen={int(p) for p in picked if str(p).isdigit()})
         context["error"] = " ".join(error.messages)
