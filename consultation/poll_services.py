@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Sum, Value, When
@@ -155,6 +156,29 @@ def counters(poll: Poll) -> dict:
     }
 
 
+ELIGIBLE_CACHE_SECONDS = 60
+
+
+def eligible_count(poll: Poll) -> int:
+    """How many may vote, for the turnout shown while voting runs.
+
+    Counting a community's residents is the dearest query of a poll page, and a crowd
+    opens the page at once when a vote starts; a figure up to a minute old is good
+    enough for the gauge. The outcome at close is always counted afresh.
+    """
+
+    def count() -> int:
+        rows = (
+            eligible_households(poll)
+            if poll.unit == CountingUnit.HOUSEHOLD
+            else eligible_residents(poll)
+        )
+        return rows.count()
+
+    key = f"poll-eligible:{poll.pk}:{poll.created_at.timestamp()}"
+    return cache.get_or_set(key, count, ELIGIBLE_CACHE_SECONDS)
+
+
 def live_snapshot(poll: Poll, user=None, *, with_eligible: bool = True) -> dict:
     """Ballots so far, turnout, and per-option votes unless they are hidden from `user`."""
     poll = Poll.objects.select_related("community").get(pk=poll.pk)
@@ -168,13 +192,9 @@ def live_snapshot(poll: Poll, user=None, *, with_eligible: bool = True) -> dict:
         data["eligible"] = poll.figures["eligible"]
         data["turnout"] = poll.figures["turnout"]
     elif with_eligible:
-        # Counted once per subscribe; events after each ballot leave it out (clients keep
-        # the figure from their snapshot) so casting stays a few cheap queries.
-        eligible = (
-            eligible_households(poll)
-            if poll.unit == CountingUnit.HOUSEHOLD
-            else eligible_residents(poll)
-        ).count()
+        # Events after each ballot leave it out (clients keep the figure from their
+        # snapshot) so casting stays a few cheap queries.
+        eligible = eligible_count(poll)
         data["eligible"] = eligible
         data["turnout"] = _pct(_share(poll.ballots_count, eligible))
     if not results_hidden(poll, user):

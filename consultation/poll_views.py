@@ -11,7 +11,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -189,13 +189,16 @@ def poll_detail(request: HttpRequest, poll_id: int) -> HttpResponse:
 def vote(request: HttpRequest, poll_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("consultation:poll", args=[poll_id]))
-    poll = get_object_or_404(Poll.objects.select_related("community", "hall"), pk=poll_id)
     picked = request.POST.getlist("option")
     try:
-        # cast_ballot checks that the voter is a verified resident in the poll's scope,
-        # which includes the right to read it: the read check is needed only on refusal.
-        ps.cast_ballot(voter=request.user, poll=poll, option_ids=picked)
+        # cast_ballot loads the poll itself and checks that the voter is a verified
+        # resident in its scope, which includes the right to read it: the read check is
+        # needed only on refusal.
+        ballot = ps.cast_ballot(voter=request.user, poll=Poll(pk=poll_id), option_ids=picked)
+    except Poll.DoesNotExist:
+        raise Http404 from None
     except ValidationError as error:
+        poll = get_object_or_404(Poll.objects.select_related("community", "hall"), pk=poll_id)
         if not ps.may_read_poll(request.user, poll):
             raise PermissionDenied(
                 _("Only residents of this community can see this poll.")
@@ -204,13 +207,13 @@ def vote(request: HttpRequest, poll_id: int) -> HttpResponse:
         context = poll_context(request, poll, chosen={int(p) for p in picked if str(p).isdigit()})
         context["error"] = " ".join(error.messages)
         return render(request, "consultation/poll.html", context, status=400)
-    if poll.mode == BallotMode.SECRET:
+    if ballot is None:  # a secret poll keeps no ballot tied to its voter
         messages.success(request, _("Your secret ballot is in the ballot box."))
     else:
         messages.success(
             request, _("Your ballot is counted. You can change it until voting closes.")
         )
-    return HttpResponseRedirect(reverse("consultation:poll", args=[poll.pk]) + "#your-vote")
+    return HttpResponseRedirect(reverse("consultation:poll", args=[poll_id]) + "#your-vote")
 
 
 def polls_of_hall(hall) -> list[Poll]:
