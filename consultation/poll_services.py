@@ -205,29 +205,26 @@ def live_snapshot(poll: Poll, user=None, *, with_eligible: bool = True) -> dict:
 
 
 def _publish_tally(poll_id: int) -> None:
-    """After commit, send the poll's counts as the least privileged reader sees them.
+    """Send the poll's counts after commit, as the least privileged reader sees them.
 
-    Read after commit rather than inside the casting transaction, so the poll row's lock
-    is not held for it; one query; the newest tally replaces any still waiting to go.
+    Built inside the casting transaction, right after the counters moved, so each
+    ballot's event shows exactly that ballot's counts; one query. When several wait to
+    be sent for one poll, the newest replaces the others (`latest_only`).
     """
-
-    def send() -> None:
-        rows = list(
-            Option.objects.filter(poll_id=poll_id)
-            .order_by("position", "id")
-            .values_list(
-                "id", "votes", "poll__ballots_count", "poll__closed_at", "poll__results_visibility"
-            )
+    rows = list(
+        Option.objects.filter(poll_id=poll_id)
+        .order_by("position", "id")
+        .values_list(
+            "id", "votes", "poll__ballots_count", "poll__closed_at", "poll__results_visibility"
         )
-        if not rows:
-            return
-        _id, _votes, ballots, closed_at, visibility = rows[0]
-        event: dict = {"poll": poll_id, "ballots": ballots, "closed": closed_at is not None}
-        if closed_at is not None or visibility != ResultsVisibility.AFTER_CLOSE:
-            event["options"] = [{"id": i, "votes": v} for i, v, *_rest in rows]
-        live.publish(poll_topic(poll_id), event, latest_only=True)
-
-    transaction.on_commit(send)
+    )
+    if not rows:
+        return
+    _id, _votes, ballots, closed_at, visibility = rows[0]
+    event: dict = {"poll": poll_id, "ballots": ballots, "closed": closed_at is not None}
+    if closed_at is not None or visibility != ResultsVisibility.AFTER_CLOSE:
+        event["options"] = [{"id": i, "votes": v} for i, v, *_rest in rows]
+    live.publish(poll_topic(poll_id), event, latest_only=True)
 
 
 def _publish(poll: Poll) -> None:
