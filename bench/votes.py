@@ -17,8 +17,10 @@ What it does, all on this machine and in one run:
    nginx template, same gunicorn settings (uvicorn for the hello-world), same clients;
 5. checks every poll: ballots rows = counters = a fresh recount (`tally`), no accepted
    ballot missing, none counted twice;
-6. fault: stops Redis in the middle of a vote run, checks that ballots keep being
-   accepted and counted and that /healthz says 503 until Redis is back, then 200.
+6. faults: stops Redis in the middle of a vote run, checks that ballots keep being
+   accepted and counted and that /healthz says 503 until Redis is back, then 200; then
+   kills one HTTP worker in the middle of another run: every ballot answered 302 must be
+   stored, and the other workers (and the one the master starts anew) go on.
 
 The load clients (aiohttp, --clients processes) run on the same two cores as the
 servers and take a share of the CPU; every figure here is lower than what the servers
@@ -595,6 +597,70 @@ def fault_run(portal: Setup, redis_proc: Proc, args, n: int, concurrency: int) -
     }
 
 
+def _gunicorn_workers(launcher: int) -> list[int]:
+    """Pids of the HTTP workers under `launcher` (deploy/serve_prod.py): gunicorn processes
+    whose parent is the gunicorn master that the launcher started."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"gunicorn" in cmdline:
+            parents[int(entry.name)] = ppid
+    masters = {pid for pid, ppid in parents.items() if ppid == launcher}
+    return sorted(pid for pid, ppid in parents.items() if ppid in masters)
+
+
+def kill_run(portal: Setup, args, n: int, concurrency: int) -> dict:
+    """Cast ballots while one HTTP worker is killed (SIGKILL) in the middle of the run:
+    every ballot answered 302 must be stored, counters must still equal the recount."""
+    import signal
+    import threading
+
+    poll_id, options, sessions = make_poll_and_voters(n, "kill")
+    launcher = portal.procs[0].popen.pid
+    events: dict = {}
+
+    def killer(started) -> None:
+        started.wait()
+        time.sleep(args.fault_after)
+        workers = _gunicorn_workers(launcher)
+        events["workers_before"] = len(workers)
+        if workers:
+            os.kill(workers[0], signal.SIGKILL)
+            events["killed_at"] = time.time()
+            events["killed"] = workers[0]
+
+    started = mp.get_context("fork").Event()
+    thread = threading.Thread(target=killer, args=(started,), daemon=True)
+    thread.start()
+    begin = time.time()
+    from django.db import connections
+
+    connections.close_all()  # the client processes are forked
+    page, vote, accepted, statuses = vote_load(
+        portal.url, poll_id, options, sessions, concurrency, args.clients, started
+    )
+    started.set()
+    thread.join(timeout=60)
+    killed_at = events.get("killed_at", begin)
+    after = sum(1 for _, t in accepted if t > killed_at)
+    return {
+        "vote": vote,
+        "statuses": statuses,
+        "check": verify(poll_id, {u for u, _ in accepted}),
+        "killed_pid": events.get("killed"),
+        "workers_before": events.get("workers_before"),
+        "killed_after_s": round(killed_at - begin, 2),
+        "accepted_after_kill": after,
+        "workers_after": len(_gunicorn_workers(launcher)),
+    }
+
+
 # --- main ------------------------------------------------------------------------------
 
 
@@ -623,6 +689,9 @@ def main() -> int:
     parser.add_argument("--http-workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--no-fault", action="store_true")
+    parser.add_argument(
+        "--faults-only", action="store_true", help="skip the load levels, run the faults"
+    )
     parser.add_argument("--fault-concurrency", type=int, default=50)
     parser.add_argument("--fault-voters", type=int, default=4000)
     parser.add_argument("--fault-after", type=float, default=1.0, help="s into the ballots")
@@ -651,14 +720,15 @@ def main() -> int:
         django_setup(env)
         if args.compare_servers:
             return compare_servers(env, run_dir, args, portal, results)
-        django = start_baseline("django", env, run_dir, args)
-        django_asgi = start_baseline("django-asgi", env, run_dir, args)
-        hello = start_baseline("hello", env, run_dir, args)
-        setups += [django, django_asgi, hello]
+        if not args.faults_only:
+            django = start_baseline("django", env, run_dir, args)
+            django_asgi = start_baseline("django-asgi", env, run_dir, args)
+            hello = start_baseline("hello", env, run_dir, args)
+            setups += [django, django_asgi, hello]
         from django.db import connections
 
         rows = []
-        for c in args.concurrency:
+        for c in [] if args.faults_only else args.concurrency:
             n = args.voters or max(1000, 10 * c)
             poll_id, options, sessions = make_poll_and_voters(n, f"C={c}")
             connections.close_all()  # the client processes are forked
@@ -735,6 +805,21 @@ def main() -> int:
             print(
                 f"/healthz after restart: {fault['health_after']} (after {fault['recovered_s']} s)"
             )
+        if not args.no_fault and args.http_server == "gunicorn":
+            connections.close_all()
+            killed = kill_run(portal, args, args.fault_voters, args.fault_concurrency)
+            results["kill"] = killed
+            print()
+            print("## One HTTP worker killed during the ballots")
+            print(
+                f"worker {killed['killed_pid']} (of {killed['workers_before']}) killed "
+                f"{killed['killed_after_s']} s into the run; ballots answered "
+                f"{killed['vote']['n']} ({killed['vote']['rps']}/s), errors "
+                f"{killed['vote']['errors']}, statuses {killed['statuses']}; "
+                f"accepted after the kill: {killed['accepted_after_kill']}; "
+                f"workers afterwards: {killed['workers_after']}"
+            )
+            print(f"check: {killed['check']}")
         results["load_average_end"] = load_average()
         print(
             f"\nLoad clients: {args.clients} aiohttp processes on the same {os.cpu_count()} cores "
