@@ -122,7 +122,7 @@ class PollForm(forms.Form):
             "Leave the times empty to use the hall's voting phase (voting opens to hall closes)."
         ),
     )
-    question = forms.CharField(label=gettext_lazy("Question"), max_length=300)
+    question = forms.CharField(label=pgettext_lazy("poll", "Question"), max_length=300)
     description = forms.CharField(
         label=gettext_lazy("Description"),
         required=False,

@@ -395,7 +395,7 @@ def export_rows(poll: Poll) -> Iterator[list]:
     data = summary(poll)
     poll = data.poll
     yes, no = _("yes"), _("no")
-    yield [_("Question"), poll.question]
+    yield [pgettext("poll", "Question"), poll.question]
     yield [_("Community"), poll.community.name]
     yield [_("Status"), data.status_label]
     yield [_("Voting opens"), beijing(poll.opens_at)]
