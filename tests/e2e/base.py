@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.db import connection, connections
@@ -41,6 +42,22 @@ def _database_url() -> str:
     host = settings.get("HOST") or "127.0.0.1"
     port = f":{settings['PORT']}" if settings.get("PORT") else ""
     return f"postgres://{auth}{host}{port}/{settings['NAME']}"
+
+
+def off_the_loop(fn, /, *args, **kwargs):
+    """Run a service call in a thread of its own, as a request or admin action would:
+    Playwright's event loop owns the test's thread, and publishing is synchronous. The
+    thread's database connection is closed before it ends, so none is left open for the
+    test database's teardown."""
+
+    def call():
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(call).result()
 
 
 class DaphneServer:

@@ -3,8 +3,6 @@ the other, who shows it without a reload; posts made of script payloads run noth
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from django.core.exceptions import ValidationError
 from playwright.sync_api import expect
 
@@ -12,7 +10,7 @@ from consultation import services
 
 from ..consultation.builders import build_hall_site
 from ..portal.test_sanitize import XSS_PAYLOADS
-from .base import BrowserTestCase
+from .base import BrowserTestCase, off_the_loop
 
 PASSWORD = "correct horse battery"
 
@@ -81,8 +79,7 @@ class HallBrowserTest(BrowserTestCase):
                     continue  # nothing readable left: refused
 
         # From a thread without an event loop, as a request would.
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(write_all).result()
+        off_the_loop(write_all)
         show = page.locator("[data-show-new]")
         expect(show).to_be_visible(timeout=5000)
         show.click()

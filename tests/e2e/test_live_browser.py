@@ -3,12 +3,10 @@ published on the server appears on an open community page without a reload."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from playwright.sync_api import expect
 
 from ..helpers import build_site, publish_notice
-from .base import BrowserTestCase
+from .base import BrowserTestCase, off_the_loop
 
 
 class LiveNoticeBrowserTest(BrowserTestCase):
@@ -54,10 +52,7 @@ class LiveNoticeBrowserTest(BrowserTestCase):
         page.evaluate("window.__stillHere = true")
 
         # Publish from a thread without an event loop, as a request or admin action would.
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(
-                publish_notice, self.index, "明日上午9时起3号楼停电检修", category="urgent"
-            ).result()
+        off_the_loop(publish_notice, self.index, "明日上午9时起3号楼停电检修", category="urgent")
 
         expect(notices.get_by_text("明日上午9时起3号楼停电检修")).to_be_visible(timeout=5000)
         assert page.evaluate("window.__stillHere === true")

@@ -3,7 +3,6 @@ bars and turnout without a reload; when staff close the poll the outcome appears
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.utils import timezone
@@ -12,7 +11,7 @@ from playwright.sync_api import expect
 from consultation import poll_services as ps
 
 from ..consultation.builders import build_hall_site
-from .base import BrowserTestCase
+from .base import BrowserTestCase, off_the_loop
 
 PASSWORD = "correct horse battery"
 
@@ -75,9 +74,7 @@ class PollBrowserTest(BrowserTestCase):
         self.screenshot(carol, "poll-live.png")
 
         # Staff end voting; the watching page reloads itself to show the outcome.
-        # (In a worker thread: Playwright's loop owns this one, and publishing is sync.)
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(ps.close_poll, actor=self.site.staff, poll=self.poll, early=True).result()
+        off_the_loop(ps.close_poll, actor=self.site.staff, poll=self.poll, early=True)
         expect(carol.locator("[data-outcome]")).to_be_visible(timeout=5000)
         for ctx in (alice_ctx, bob_ctx, carol_ctx):
             ctx.close()
