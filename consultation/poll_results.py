@@ -31,7 +31,12 @@ from cms.models import CommunityPage, NoticeCategory, NoticeIndexPage, NoticePag
 from portal.models import Area, User
 
 from .models import HallPage
-from .poll_services import eligible_households, eligible_residents, may_manage_poll
+from .poll_services import (
+    count_eligible,
+    eligible_households,
+    eligible_residents,
+    may_manage_poll,
+)
 from .polls import (
     Ballot,
     CountingUnit,
@@ -85,9 +90,7 @@ def eligible_count(poll: Poll) -> int:
     """Voters (or households) entitled to vote; a closed poll keeps the figure it closed with."""
     if poll.closed_at is not None and "eligible" in poll.figures:
         return poll.figures["eligible"]
-    if poll.unit == CountingUnit.HOUSEHOLD:
-        return eligible_households(poll).count()
-    return eligible_residents(poll).count()
+    return count_eligible(poll)
 
 
 def percent(part, whole) -> float:

@@ -80,14 +80,42 @@ def results_hidden(poll: Poll, user=None) -> bool:
     return user is None or not may_manage_poll(user, poll)
 
 
+@dataclass(frozen=True)
+class _Fixed:
+    """What never changes once a poll exists: the scope's paths and the option ids."""
+
+    scope_paths: tuple[str, ...]
+    option_ids: frozenset[int]
+
+
+_fixed_cache: dict[tuple[int, datetime], _Fixed] = {}
+
+
+def _fixed(poll: Poll) -> _Fixed:
+    # Scope and options are set by create_poll and never edited, so each process reads
+    # them once per poll instead of on every ballot. Keyed with the creation time too,
+    # as a test database may hand out the same id again.
+    key = (poll.pk, poll.created_at)
+    fixed = _fixed_cache.get(key)
+    if fixed is None:
+        if len(_fixed_cache) > 1000:
+            _fixed_cache.clear()
+        fixed = _Fixed(
+            scope_paths=tuple(a.path for a in poll.scope_areas()),
+            option_ids=frozenset(poll.options.values_list("pk", flat=True)),
+        )
+        _fixed_cache[key] = fixed
+    return fixed
+
+
 def in_poll_scope(household: Household, poll: Poll) -> bool:
-    return any(household.unit.path.startswith(a.path) for a in poll.scope_areas())
+    return household.unit.path.startswith(_fixed(poll).scope_paths)
 
 
 def _scope_q(poll: Poll, field: str) -> Q:
     q = Q(pk__in=[])
-    for area in poll.scope_areas():
-        q |= Q(**{f"{field}__startswith": area.path})
+    for path in _fixed(poll).scope_paths:
+        q |= Q(**{f"{field}__startswith": path})
     return q
 
 
@@ -156,6 +184,13 @@ def counters(poll: Poll) -> dict:
     }
 
 
+def count_eligible(poll: Poll) -> int:
+    """Residents, or households, entitled to vote in `poll` right now."""
+    if poll.unit == CountingUnit.HOUSEHOLD:
+        return eligible_households(poll).count()
+    return eligible_residents(poll).count()
+
+
 ELIGIBLE_CACHE_SECONDS = 60
 
 
@@ -167,16 +202,8 @@ def eligible_count(poll: Poll) -> int:
     enough for the gauge. The outcome at close is always counted afresh.
     """
 
-    def count() -> int:
-        rows = (
-            eligible_households(poll)
-            if poll.unit == CountingUnit.HOUSEHOLD
-            else eligible_residents(poll)
-        )
-        return rows.count()
-
     key = f"poll-eligible:{poll.pk}:{poll.created_at.timestamp()}"
-    return cache.get_or_set(key, count, ELIGIBLE_CACHE_SECONDS)
+    return cache.get_or_set(key, lambda: count_eligible(poll), ELIGIBLE_CACHE_SECONDS)
 
 
 def live_snapshot(poll: Poll, user=None, *, with_eligible: bool = True) -> dict:
@@ -222,7 +249,7 @@ def _publish_tally(poll_id: int) -> None:
         return
     _id, _votes, ballots, closed_at, visibility = rows[0]
     event: dict = {"poll": poll_id, "ballots": ballots, "closed": closed_at is not None}
-    if closed_at is not None or visibility != ResultsVisibility.AFTER_CLOSE:
+    if not results_hidden(Poll(closed_at=closed_at, results_visibility=visibility)):
         event["options"] = [{"id": i, "votes": v} for i, v, *_rest in rows]
     live.publish(poll_topic(poll_id), event, latest_only=True)
 
@@ -342,34 +369,6 @@ def create_poll(
 # --- casting -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Fixed:
-    """What never changes once a poll exists: the scope's paths and the option ids."""
-
-    scope_paths: tuple[str, ...]
-    option_ids: frozenset[int]
-
-
-_fixed_cache: dict[tuple[int, datetime], _Fixed] = {}
-
-
-def _fixed(poll: Poll) -> _Fixed:
-    # Scope and options are set by create_poll and never edited, so each process reads
-    # them once per poll instead of on every ballot. Keyed with the creation time too,
-    # as a test database may hand out the same id again.
-    key = (poll.pk, poll.created_at)
-    fixed = _fixed_cache.get(key)
-    if fixed is None:
-        if len(_fixed_cache) > 1000:
-            _fixed_cache.clear()
-        fixed = _Fixed(
-            scope_paths=tuple(a.path for a in poll.scope_areas()),
-            option_ids=frozenset(poll.options.values_list("pk", flat=True)),
-        )
-        _fixed_cache[key] = fixed
-    return fixed
-
-
 def _eligible_household(user: User, poll: Poll) -> Household:
     """The household `user` votes for, or a ValidationError saying why not (one query)."""
     profile = (
@@ -384,7 +383,7 @@ def _eligible_household(user: User, poll: Poll) -> Household:
             _("Only residents whose household has been verified by community staff can vote.")
         )
     household = profile.household
-    if not household.unit.path.startswith(_fixed(poll).scope_paths):
+    if not in_poll_scope(household, poll):
         raise ValidationError(_("Your home lies outside the area that votes in this poll."))
     return household
 
@@ -616,10 +615,7 @@ def compute_outcome(poll: Poll) -> dict:
     options = list(poll.options.order_by("position", "id"))
     by_id = {row["id"]: row for row in counted["options"]}
     participants = counted["participants"]
-    if poll.unit == CountingUnit.HOUSEHOLD:
-        eligible = eligible_households(poll).count()
-    else:
-        eligible = eligible_residents(poll).count()
+    eligible = count_eligible(poll)
     turnout = _share(participants, eligible)
     figures: dict = {
         "eligible": eligible,

@@ -14,13 +14,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.permissions import resident_unit_path
 
 from . import poll_services as ps
+from .poll_results import Status, status_of
 from .polls import Ballot, BallotMode, CountingUnit, Participation, Poll, PollKind
 
 
@@ -34,17 +34,6 @@ class VoteRecord:
     paper: bool
     choices: frozenset[int]
     changed_at: datetime | None = None
-
-
-def poll_status(poll: Poll, now: datetime | None = None) -> str:
-    now = now or timezone.now()
-    if poll.closed_at is not None:
-        return "closed"
-    if now < poll.opens_at:
-        return "upcoming"
-    if now >= poll.closes_at:
-        return "counting"
-    return "open"
 
 
 def _vote_record(poll: Poll, user) -> VoteRecord | None:
@@ -94,9 +83,9 @@ def _vote_record(poll: Poll, user) -> VoteRecord | None:
 
 def _refusal(poll: Poll, user, status: str, record: VoteRecord | None) -> str:
     """Why `user` cannot vote now (empty when they can)."""
-    if status == "upcoming":
+    if status == Status.UPCOMING:
         return _("Voting has not opened yet.")
-    if status in {"counting", "closed"}:
+    if status in {Status.COUNTING, Status.CLOSED}:
         return _("Voting has closed.")
     if not user.is_authenticated:
         return _("Log in to vote.")
@@ -123,7 +112,7 @@ def _manage_url(poll: Poll) -> str:
 
 def poll_context(request: HttpRequest, poll: Poll, *, chosen: set[int] | None = None) -> dict:
     user = request.user
-    status = poll_status(poll)
+    status = status_of(poll)
     snapshot = ps.live_snapshot(poll, user)
     options = list(poll.options.order_by("position", "id"))
     votes = {row["id"]: row["votes"] for row in snapshot.get("options", [])}
@@ -176,7 +165,7 @@ def poll_detail(request: HttpRequest, poll_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     poll = _readable_poll(request, poll_id)
-    if poll_status(poll) == "counting":
+    if status_of(poll) == Status.COUNTING:
         # The outcome is due: count now rather than wait for the next scheduled run.
         try:
             poll = ps.close_poll(actor=None, poll=poll)
