@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from portal.errors import error_text
 from portal.permissions import Action, areas_where, restrict
 
 from . import services
@@ -64,10 +65,6 @@ def log(request: HttpRequest) -> HttpResponse:
     return render(request, "consultation/admin/log.html", {"page": page})
 
 
-def _error_text(error: Exception) -> str:
-    return " ".join(getattr(error, "messages", None) or [str(error) or _("Not allowed.")])
-
-
 ACTIONS = {
     "hide": (services.hide_post, gettext_lazy("The post is hidden.")),
     "restore": (services.restore_post, gettext_lazy("The post is restored.")),
@@ -106,7 +103,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             raise ValidationError(_("Unknown action."))
     except (PermissionDenied, ValidationError) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, str(done))
     return back

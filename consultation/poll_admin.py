@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from portal.errors import error_text
 from portal.models import Area, AreaKind, Household, ResidentProfile, ResidentStatus
 from portal.permissions import Action, areas_where, restrict
 
@@ -67,10 +68,6 @@ def _poll_for(request: HttpRequest, pk: int) -> Poll:
     if not ps.may_manage_poll(request.user, poll):
         raise Http404
     return poll
-
-
-def _error_text(error: Exception) -> str:
-    return " ".join(getattr(error, "messages", None) or [str(error) or _("Not allowed.")])
 
 
 # --- forms --------------------------------------------------------------------
@@ -340,7 +337,7 @@ def poll_create(request: HttpRequest) -> HttpResponse:
                 special_matter=data["special_matter"],
             )
         except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, error_text(error))
         else:
             messages.success(request, _("The poll is created."))
             return redirect("poll_admin:detail", pk=poll.pk)
@@ -480,7 +477,7 @@ def paper_ballot(request: HttpRequest, pk: int) -> HttpResponse:
             paper_name=form.cleaned_data["paper_name"],
         )
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return _render_detail(request, poll, form)
     messages.success(
         request, _("Paper ballot for %(household)s recorded.") % {"household": household}
@@ -507,7 +504,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         poll = ps.close_poll(actor=request.user, poll=poll, early=early)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request,
@@ -531,7 +528,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         notice = results.publish_result(actor=request.user, poll=poll)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         if notice.live:
             messages.success(request, _("The result is published as a notice."))

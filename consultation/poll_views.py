@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.errors import error_text
 from portal.permissions import resident_unit_path
 
 from . import poll_services as ps
@@ -194,7 +195,7 @@ def vote(request: HttpRequest, poll_id: int) -> HttpResponse:
             ) from None
         # Shown on the page itself, with the voter's picks kept, and nothing stored.
         context = poll_context(request, poll, chosen={int(p) for p in picked if str(p).isdigit()})
-        context["error"] = " ".join(error.messages)
+        context["error"] = error_text(error)
         return render(request, "consultation/poll.html", context, status=400)
     if ballot is None:  # a secret poll keeps no ballot tied to its voter
         messages.success(request, _("Your secret ballot is in the ballot box."))

@@ -14,6 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.errors import error_text
+
 from . import photos, services
 from .live import hall_topic, stance_counts
 from .models import (
@@ -140,10 +142,6 @@ def _post(pk: int) -> Post:
     return post
 
 
-def _error_text(error: Exception) -> str:
-    return " ".join(getattr(error, "messages", None) or [str(error) or _("Not allowed.")])
-
-
 def _back(request: HttpRequest, hall: HallPage, anchor: str = "") -> HttpResponseRedirect:
     url = hall.get_url(request) or "/"
     nxt = request.POST.get("next", "")
@@ -173,7 +171,7 @@ def publish(request: HttpRequest, hall_id: int) -> HttpResponse:
             photos=request.FILES.getlist("photos"),
         )
     except (PermissionDenied, ValidationError) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         # Keep what they wrote, so a refused post is not lost.
         request.session[_draft_key(hall.pk)] = {
             "body": body[: services.MAX_RAW_CHARS],
@@ -206,7 +204,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 stance=request.POST.get("stance") or None,
             )
         except (PermissionDenied, ValidationError) as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("Your post is updated."))
             return _back(request, post.hall, f"post-{post.pk}")
@@ -223,7 +221,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.delete_post(user=request.user, post_id=post.pk)
     except (PermissionDenied, ValidationError) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Your post is deleted."))
     return _back(request, post.hall, f"post-{post.pk}")
@@ -235,7 +233,7 @@ def second(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.second_post(user=request.user, post_id=post.pk)
     except (PermissionDenied, ValidationError) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("You seconded this post."))
     return _back(request, post.hall, f"post-{post.pk}")
@@ -249,7 +247,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user, post_id=post.pk, reason=request.POST.get("reason", "")
         )
     except (PermissionDenied, ValidationError) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Thank you. Community staff will look at this post."))
     return _back(request, post.hall, f"post-{post.pk}")
@@ -262,7 +260,7 @@ def follow(request: HttpRequest, hall_id: int) -> HttpResponse:
     try:
         services.follow_hall(user=request.user, hall=hall, follow=on)
     except (PermissionDenied, ValidationError) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request,
@@ -280,7 +278,7 @@ def minutes(request: HttpRequest, hall_id: int) -> HttpResponse:
         try:
             services.write_minutes(actor=request.user, hall=hall, minutes=text)
         except (PermissionDenied, ValidationError) as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("The minutes are published."))
             return _back(request, hall, "minutes")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
+from .errors import error_text
 from .forms import HouseholdForm, RejectForm
 from .models import Area, AreaKind, Household, ResidentProfile, ResidentStatus
 from .permissions import Action, areas_where, can, restrict
@@ -55,10 +56,6 @@ def residents(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _error_text(error: Exception) -> str:
-    return " ".join(getattr(error, "messages", None) or [str(error) or _("Not allowed.")])
-
-
 def _decide(request: HttpRequest, decision, success_message: str) -> HttpResponse:
     """Run a verify/reject service and report the outcome on the queue page."""
     try:
@@ -66,7 +63,7 @@ def _decide(request: HttpRequest, decision, success_message: str) -> HttpRespons
     except ResidentProfile.DoesNotExist:
         messages.error(request, _("That request no longer exists."))
     except (PermissionDenied, ValidationError) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, success_message % {"name": profile.user})
     return redirect("portal_admin:residents")

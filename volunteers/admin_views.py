@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.errors import error_text
 from portal.models import Area, AreaKind
 from portal.permissions import Action, areas_where, restrict
 
@@ -33,10 +34,6 @@ def _communities(user) -> list[Area]:
 
 def _scoped(user):
     return restrict(Activity.objects.all(), user, Action.MANAGE_CONTENT, "community__path")
-
-
-def _error_text(error: Exception) -> str:
-    return " ".join(getattr(error, "messages", None) or [str(error)])
 
 
 def activities(request: HttpRequest) -> HttpResponse:
@@ -64,7 +61,7 @@ def edit_activity(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 actor=request.user, activity=activity, **form.cleaned_data
             )
         except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, error_text(error))
         else:
             messages.success(request, _("Activity saved."))
             return redirect("volunteers_admin:shifts", pk=saved.pk)
@@ -91,7 +88,7 @@ def shifts(request: HttpRequest, pk: int) -> HttpResponse:
                 capacity=data["capacity"],
             )
         except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, error_text(error))
         else:
             messages.success(request, _("%(count)s new shifts added.") % {"count": len(created)})
             return redirect("volunteers_admin:shifts", pk=activity.pk)
@@ -111,7 +108,7 @@ def cancel_shift(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.cancel_shift(actor=request.user, shift=shift)
     except PermissionDenied as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Shift cancelled; its volunteers were told by e-mail."))
     return redirect("volunteers_admin:shifts", pk=shift.activity_id)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.errors import error_text
 from portal.models import Area, AreaKind
 from portal.permissions import Action, areas_where
 
@@ -34,10 +35,6 @@ from .models import (
 )
 
 UPCOMING_SHIFTS_SHOWN = 4
-
-
-def _error_text(error: Exception) -> str:
-    return " ".join(getattr(error, "messages", None) or [str(error) or _("Not allowed.")])
 
 
 def _upcoming_shifts(day=None):
@@ -160,7 +157,7 @@ def sign_up(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         signup = services.sign_up(user=request.user, shift=shift)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         if signup.status == SignupStatus.CONFIRMED:
             messages.success(request, _("You are signed up. Thank you!"))
@@ -180,7 +177,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.cancel_signup(user=request.user, signup=signup)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Your sign-up is cancelled."))
     if request.POST.get("next") == "roster":
@@ -197,7 +194,7 @@ def join(request: HttpRequest) -> HttpResponse:
         try:
             services.join_volunteers(user=request.user, **form.cleaned_data)
         except PermissionDenied as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         except ValidationError as error:
             form.add_error("phone", error)
         else:
@@ -301,7 +298,7 @@ def check_in(request: HttpRequest, token: str) -> HttpResponse:
         try:
             signup = services.check_in(user=request.user, token=token)
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(
                 request,
@@ -336,7 +333,7 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, signup=signup, present=request.POST.get("present") == "1"
             )
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("Attendance saved for %(name)s.") % {"name": signup.user})
         return redirect("volunteers:roster", pk=shift.pk)
