@@ -369,7 +369,7 @@ def create_poll(
 # --- casting -----------------------------------------------------------------
 
 
-def _eligible_household(user: User, poll: Poll) -> Household:
+def voting_household(user: User, poll: Poll) -> Household:
     """The household `user` votes for, or a ValidationError saying why not (one query)."""
     profile = (
         ResidentProfile.objects.select_related("household__unit")
@@ -479,7 +479,7 @@ def cast_ballot(
         owner = voter
     _check_open(poll, now)
     if owner is not None:
-        household = _eligible_household(owner, poll)
+        household = voting_household(owner, poll)
         if paper_household is not None and paper_household.pk != household.pk:
             raise ValidationError(_("This resident belongs to another household."))
     else:

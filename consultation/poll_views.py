@@ -90,10 +90,11 @@ def _refusal(poll: Poll, user, status: str, record: VoteRecord | None) -> str:
         return _("Voting has closed.")
     if not user.is_authenticated:
         return _("Log in to vote.")
-    if resident_unit_path(user) is None:
-        return _("Only residents whose household has been verified by community staff can vote.")
-    if not ps.in_poll_scope(user.resident_profile.household, poll):
-        return _("Your home lies outside the area that votes in this poll.")
+    try:
+        # The same eligibility check, and words, as casting itself.
+        ps.voting_household(user, poll)
+    except ValidationError as error:
+        return error_text(error)
     if record is not None:
         if poll.mode == BallotMode.SECRET:
             return _("A secret ballot cannot be changed.")
